@@ -1,0 +1,58 @@
+# Kehu: `make run` sets up, loads demo data and serves; `make test` sets up, lints and tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+KEHU := $(BIN)/kehu
+
+.PHONY: run test setup lint format messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+kehu/locale/%/LC_MESSAGES/django.mo: kehu/locale/%/LC_MESSAGES/django.po
+	msgfmt --check -o $@ $<
+
+setup: $(VENV)/.installed node_modules/.installed kehu/locale/zh_Hans/LC_MESSAGES/django.mo kehu/locale/en/LC_MESSAGES/django.mo
+
+run: setup
+	$(KEHU) migrate --no-input
+	$(KEHU) demo --if-empty
+	$(KEHU) collectstatic --no-input --verbosity 0
+	$(KEHU) serve --no-migrate
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(KEHU) makemigrations --check --dry-run
+	@for po in kehu/locale/*/LC_MESSAGES/django.po; do \
+	  out=$$(msgfmt --statistics -o /dev/null $$po 2>&1); echo "$$po: $$out"; \
+	  case "$$out" in *untranslated*|*fuzzy*) echo "incomplete catalog: $$po"; exit 1;; esac; \
+	done
+
+test: lint
+	KEHU_STATIC_STORAGE=django.contrib.staticfiles.storage.StaticFilesStorage \
+	  $(BIN)/pytest -n 2 -m "not browser" -q
+
+# Regenerate the catalogs after changing strings; then translate the new zh_Hans entries.
+messages: setup
+	$(KEHU) makemessages -l zh_Hans -l en --no-location --no-obsolete -i node_modules -i .venv -i var
+	msgen -o kehu/locale/en/LC_MESSAGES/django.po kehu/locale/en/LC_MESSAGES/django.po
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	$(BIN)/python bench/customer_list.py
+
+clean:
+	rm -rf $(VENV) node_modules var

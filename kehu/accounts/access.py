@@ -1,0 +1,128 @@
+"""Who may see and change what. Every query of user data starts here.
+
+- admin, director: everything.
+- manager: customers of their team's subtree, plus their own and shared ones.
+- rep: their own customers and the ones shared with them.
+- viewer: read-only, over their team's subtree (or everything without a team).
+
+Pages, API, exports, reports and search all go through these functions; a record outside the
+actor's set is a 404, never a 403, so its existence is not leaked.
+"""
+
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from .models import Team, User
+
+
+class AccessDenied(Exception):
+    """An action the actor may not take on something they can see (shown as a message)."""
+
+
+def team_subtree_ids(team: Team | None) -> list[int]:
+    if team is None:
+        return []
+    return list(Team.objects.filter(path__startswith=team.path).values_list("id", flat=True))
+
+
+def _customer_scope(actor: User, write: bool) -> Q | None:
+    """None means no restriction; Q() matching nothing is returned as Q(pk__in=[])."""
+    from kehu.customers.models import CustomerShare
+
+    if not actor.is_authenticated or not actor.is_active:
+        return Q(pk__in=[])
+    if actor.sees_everything:
+        return None
+    if actor.is_read_only:
+        if write:
+            return Q(pk__in=[])
+        return Q(team_id__in=team_subtree_ids(actor.team)) if actor.team_id else None
+    mine = Q(owner_id=actor.pk) | Q(
+        pk__in=CustomerShare.objects.filter(user_id=actor.pk).values("customer_id")
+    )
+    if actor.is_manager and actor.team_id:
+        return mine | Q(team_id__in=team_subtree_ids(actor.team))
+    return mine
+
+
+def visible_customers(actor: User) -> QuerySet:
+    from kehu.customers.models import Customer
+
+    scope = _customer_scope(actor, write=False)
+    return Customer.objects.all() if scope is None else Customer.objects.filter(scope)
+
+
+def editable_customers(actor: User) -> QuerySet:
+    from kehu.customers.models import Customer
+
+    scope = _customer_scope(actor, write=True)
+    return Customer.objects.all() if scope is None else Customer.objects.filter(scope)
+
+
+def visible(actor: User, model: type[Model]) -> QuerySet:
+    """The actor's visible rows of any customer-owned model (one with a `customer` field)."""
+    from kehu.customers.models import Customer
+
+    if model is Customer:
+        return visible_customers(actor)
+    scope = _customer_scope(actor, write=False)
+    if scope is None:
+        return model._default_manager.all()
+    return model._default_manager.filter(customer__in=visible_customers(actor).values("pk"))
+
+
+def get_customer(actor: User, pk, *, write: bool = False):
+    """The customer if the actor may see (or, with write=True, change) it; 404 otherwise."""
+    qs = editable_customers(actor) if write else visible_customers(actor)
+    try:
+        return qs.select_related("owner", "team", "industry", "channel").get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404(_("No such customer.")) from None
+
+
+def can_edit_customer(actor: User, customer) -> bool:
+    return editable_customers(actor).filter(pk=customer.pk).exists()
+
+
+def assignable_owners(actor: User) -> QuerySet:
+    """Users the actor may make owner of a customer: directors and admins anyone active in
+    sales; managers the members of their subtree; reps only themselves."""
+    sales = User.objects.filter(is_active=True).exclude(role=User.Role.VIEWER)
+    if actor.sees_everything:
+        return sales
+    if actor.is_manager and actor.team_id:
+        return sales.filter(Q(team_id__in=team_subtree_ids(actor.team)) | Q(pk=actor.pk))
+    if actor.is_read_only:
+        return sales.none()
+    return sales.filter(pk=actor.pk)
+
+
+def can_reassign(actor: User) -> bool:
+    return actor.sees_everything or actor.is_manager
+
+
+def visible_users(actor: User) -> QuerySet:
+    """Users the actor may filter by or pick from: everyone for directors/admins, the subtree
+    for managers and viewers, just themselves for reps."""
+    users = User.objects.filter(is_active=True)
+    if actor.sees_everything:
+        return users
+    if (actor.is_manager or actor.is_read_only) and actor.team_id:
+        return users.filter(Q(team_id__in=team_subtree_ids(actor.team)) | Q(pk=actor.pk))
+    if actor.is_read_only:
+        return users
+    return users.filter(pk=actor.pk)
+
+
+def visible_teams(actor: User) -> QuerySet:
+    if actor.sees_everything or (actor.is_read_only and not actor.team_id):
+        return Team.objects.all()
+    if actor.team_id and (actor.is_manager or actor.is_read_only):
+        return Team.objects.filter(path__startswith=actor.team.path)
+    return Team.objects.filter(pk=actor.team_id) if actor.team_id else Team.objects.none()
+
+
+def require(condition: bool, message: str | None = None) -> None:
+    if not condition:
+        raise AccessDenied(message or _("You do not have permission to do that."))

@@ -1,0 +1,32 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class ThrottledLoginForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "throttled": _(
+            "Too many failed attempts. Wait a few minutes before trying again, or ask an "
+            "admin to reset your password."
+        ),
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        ip = client_ip(self.request) if self.request else None
+        if services.login_blocked(username, ip):
+            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            services.record_login_failure(username, ip)
+            raise
+        services.clear_login_failures(username)
+        return cleaned

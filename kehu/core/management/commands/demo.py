@@ -1,0 +1,44 @@
+import time
+
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext_lazy as _
+
+from kehu.customers.models import Customer
+from kehu.demodata import customers as demo
+
+
+class Command(BaseCommand):
+    help = _("Load realistic demo data: teams, the demo logins, customers with contacts and tags.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--customers", type=int, default=300, help="how many customers to add")
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing when there are customers already"
+        )
+
+    def handle(self, *args, **opts):
+        if opts["if_empty"] and Customer.objects.exists():
+            self.print_logins()
+            return
+        started = time.monotonic()
+
+        def progress(done, total):
+            if total >= 50_000 and (done % 100_000 == 0 or done == total):
+                rate = done / max(time.monotonic() - started, 1e-9)
+                self.stdout.write(f"  {done:,}/{total:,} customers ({rate:,.0f}/s)")
+
+        made = demo.generate(opts["customers"], seed=opts["seed"], progress=progress)
+        elapsed = time.monotonic() - started
+        self.stdout.write(
+            f"Demo data: {made['customers']:,} customers, {made['contacts']:,} contacts, "
+            f"{made['tags']:,} tags in {elapsed:.1f}s"
+        )
+        self.print_logins()
+
+    def print_logins(self):
+        self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
+        for username, name, role, team in demo.PEOPLE:
+            self.stdout.write(
+                f"  {username:<9} {name} · {role.label}{' · ' + team if team else ''}"
+            )

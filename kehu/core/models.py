@@ -1,0 +1,52 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    """One change to one record: who, when, what, and each field's old → new value.
+
+    `customer` ties the event to the customer page it shows on (a contact's change belongs to
+    its customer); it moves with the records when two customers are merged and survives the
+    customer's deletion so the trail is never lost."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Changed")
+        DELETE = "delete", _("Deleted")
+        MERGE = "merge", _("Merged")
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    model = models.CharField(_("record type"), max_length=60)
+    object_id = models.BigIntegerField(_("record id"))
+    object_repr = models.CharField(_("record"), max_length=200)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+        db_constraint=False,
+    )
+    # [{"field": "name", "label": "客户名称", "old": "…", "new": "…"}, …]
+    changes = models.JSONField(_("changes"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        indexes = [
+            models.Index(fields=["customer", "-at"], name="audit_customer_at"),
+            models.Index(fields=["model", "object_id"], name="audit_object"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.object_repr}"

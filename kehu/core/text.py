@@ -1,0 +1,246 @@
+"""Text normalisation shared by forms, importers and search: full/half width, phones, company
+names and pinyin. Pure functions, no Django."""
+
+import re
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+# Longest first, so "股份有限公司" is removed before "有限公司".
+COMPANY_SUFFIXES = sorted(
+    [
+        "股份有限公司",
+        "有限责任公司",
+        "集团有限公司",
+        "集团股份有限公司",
+        "有限公司",
+        "集团公司",
+        "分公司",
+        "集团",
+        "公司",
+        "co., ltd.",
+        "co.,ltd.",
+        "co. ltd.",
+        "co ltd",
+        "company limited",
+        "limited",
+        "ltd.",
+        "ltd",
+        "inc.",
+        "inc",
+        "corp.",
+        "corporation",
+    ],
+    key=len,
+    reverse=True,
+)
+
+# Region prefixes are dropped when comparing names for duplicates: 杭州云帆科技 and 云帆科技 are
+# likely the same company.
+REGION_PREFIXES = sorted(
+    [
+        "北京",
+        "上海",
+        "天津",
+        "重庆",
+        "河北",
+        "山西",
+        "辽宁",
+        "吉林",
+        "黑龙江",
+        "江苏",
+        "浙江",
+        "安徽",
+        "福建",
+        "江西",
+        "山东",
+        "河南",
+        "湖北",
+        "湖南",
+        "广东",
+        "海南",
+        "四川",
+        "贵州",
+        "云南",
+        "陕西",
+        "甘肃",
+        "青海",
+        "台湾",
+        "内蒙古",
+        "广西",
+        "西藏",
+        "宁夏",
+        "新疆",
+        "香港",
+        "澳门",
+        "杭州",
+        "宁波",
+        "温州",
+        "南京",
+        "苏州",
+        "无锡",
+        "常州",
+        "广州",
+        "深圳",
+        "东莞",
+        "佛山",
+        "珠海",
+        "厦门",
+        "福州",
+        "泉州",
+        "济南",
+        "青岛",
+        "烟台",
+        "郑州",
+        "武汉",
+        "长沙",
+        "成都",
+        "西安",
+        "合肥",
+        "南昌",
+        "昆明",
+        "贵阳",
+        "南宁",
+        "沈阳",
+        "大连",
+        "长春",
+        "哈尔滨",
+        "石家庄",
+        "太原",
+        "兰州",
+        "乌鲁木齐",
+        "呼和浩特",
+        "中国",
+    ],
+    key=len,
+    reverse=True,
+)
+
+_SPACE_RE = re.compile(r"\s+")
+_PHONE_ALLOWED = re.compile(r"[^\d+]")
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+# Landline: area code 0xx/0xxx with 7–8 digit number, optional extension handled before this.
+LANDLINE_RE = re.compile(r"^0\d{2,3}\d{7,8}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def to_half_width(value: str) -> str:
+    """Full-width letters, digits and punctuation to half width; ideographic space to space.
+    Chinese characters are untouched. NFKC does this, but it also rewrites things people want
+    kept (e.g. ① → 1), so only the full-width block is mapped."""
+    out = []
+    for ch in value:
+        code = ord(ch)
+        if code == 0x3000:
+            out.append(" ")
+        elif 0xFF01 <= code <= 0xFF5E:
+            out.append(chr(code - 0xFEE0))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def clean_text(value: str | None) -> str:
+    """Half width, trimmed, inner runs of white space folded to one space."""
+    if not value:
+        return ""
+    return _SPACE_RE.sub(" ", to_half_width(value)).strip()
+
+
+def clean_company_name(value: str | None) -> str:
+    """What we store as the name: half width, trimmed, Chinese brackets kept as typed people
+    expect them in a company name (（ ）), but ASCII brackets around Chinese turned into them."""
+    name = clean_text(value)
+    if re.search(r"[\u4e00-\u9fff]", name):
+        name = name.replace("(", "（").replace(")", "）")
+    return name
+
+
+def name_key(value: str | None) -> str:
+    """The comparison key for duplicate detection: lower case, no spaces or punctuation, region
+    prefix and company suffix removed. "杭州云帆科技有限公司" → "云帆科技"."""
+    key = clean_text(value).lower()
+    key = re.sub(r"[（(][^)）]*[)）]", "", key)  # (杭州) or （集团）
+    key = re.sub(r"[\s.,，。·\-_'\"“”]+", "", key)
+    for _ in range(2):  # "集团有限公司" after "股份" etc.
+        for suffix in COMPANY_SUFFIXES:
+            s = suffix.replace(" ", "").replace(",", "").replace(".", "")
+            if key.endswith(s) and len(key) > len(s):
+                key = key[: -len(s)]
+                break
+    for prefix in REGION_PREFIXES:
+        if key.startswith(prefix) and len(key) > len(prefix) + 1:
+            key = key[len(prefix) :]
+            for tail in ("省", "市", "区"):
+                if key.startswith(tail) and len(key) > 2:
+                    key = key[1:]
+            break
+    return key
+
+
+def normalize_phone(value: str | None) -> str:
+    """Digits (and a leading +86 dropped) for storage and matching. "+86 138-1234-5678" →
+    "13812345678"; "(0571) 8888 6666 转 123" → "057188886666-123". Returns "" for empty input;
+    validity is checked separately by `is_valid_phone`."""
+    if not value:
+        return ""
+    text = to_half_width(value).strip()
+    ext = ""
+    m = re.search(r"(?:转|ext\.?|x|#)\s*(\d{1,6})\s*$", text, flags=re.IGNORECASE)
+    if m:
+        ext = m.group(1)
+        text = text[: m.start()]
+    digits = _PHONE_ALLOWED.sub("", text)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    digits = digits.lstrip("+")
+    return f"{digits}-{ext}" if ext else digits
+
+
+def is_valid_phone(normalized: str) -> bool:
+    number = normalized.split("-", 1)[0]
+    return bool(
+        MOBILE_RE.match(number) or LANDLINE_RE.match(number) or re.fullmatch(r"400\d{7}", number)
+    )
+
+
+def normalize_email(value: str | None) -> str:
+    return clean_text(value).lower()
+
+
+def is_valid_email(value: str) -> bool:
+    return bool(EMAIL_RE.match(value)) and len(value) <= 254
+
+
+@lru_cache(maxsize=65536)
+def pinyin_forms(value: str) -> tuple[str, str]:
+    """(full pinyin, initials) in lower case without separators: "科技有限公司" →
+    ("kejiyouxiangongsi", "kjyxgs"). Latin letters and digits pass through in both."""
+    text = clean_text(value).lower()
+    if not text:
+        return "", ""
+    full = lazy_pinyin(text, style=Style.NORMAL, errors="default")
+    initials = lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default")
+    keep = re.compile(r"[^0-9a-z]")
+    return keep.sub("", "".join(full)), keep.sub("", "".join(initials))
+
+
+def search_document(
+    name: str, phones: list[str] | tuple[str, ...] = (), extra: list[str] | tuple[str, ...] = ()
+) -> str:
+    """The text a customer is found by: name, its pinyin and initials, phone digits and any
+    extra words (e-mails, contact names), lower case, separated by '|' so that a substring
+    search never matches across two parts."""
+    full, initials = pinyin_forms(name)
+    parts = [clean_text(name).lower(), full, initials]
+    parts += [p.replace("-", "") for p in phones if p]
+    parts += [clean_text(x).lower() for x in extra if x]
+    seen: list[str] = []
+    for part in parts:
+        if part and part not in seen:
+            seen.append(part)
+    return "|".join(seen)

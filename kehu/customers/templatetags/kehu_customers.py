@@ -1,0 +1,70 @@
+from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+register = template.Library()
+
+
+def _date(value):
+    return timezone.localtime(value).strftime("%Y-%m-%d") if value else ""
+
+
+def _money(value):
+    return intcomma(f"{value:.2f}") if value is not None else ""
+
+
+@register.simple_tag
+def cell(customer, key):
+    """One cell of the customer list, as the sheet would show it."""
+    if key == "name":
+        return format_html(
+            '<a href="{}" class="fw-semibold">{}</a>',
+            reverse("customers:detail", args=[customer.pk]),
+            customer.name,
+        )
+    if key == "tier":
+        if not customer.tier:
+            return ""
+        return format_html('<span class="badge tier-badge tier-{0}">{0}</span>', customer.tier)
+    if key == "status":
+        return customer.get_status_display()
+    if key in ("industry", "channel", "owner", "team"):
+        return str(getattr(customer, key) or "")
+    if key == "region":
+        return " ".join(p for p in (customer.province, customer.city) if p)
+    if key in ("contact", "phone"):
+        contacts = getattr(customer, "primary_contacts", [])
+        if not contacts:
+            return ""
+        c = contacts[0]
+        return c.phone if key == "phone" else str(c)
+    if key == "tags":
+        return format_html_join(
+            " ",
+            '<span class="badge text-bg-{}">{}</span>',
+            ((t.color, t.name) for t in customer.tags.all()),
+        )
+    if key in ("cooperation_amount", "annual_budget"):
+        return _money(getattr(customer, key))
+    if key in ("last_contact_at", "next_followup_at", "created_at", "updated_at"):
+        value = getattr(customer, key)
+        if key == "next_followup_at" and value and value < timezone.now():
+            return format_html('<span class="text-danger fw-semibold">{}</span>', _date(value))
+        return _date(value)
+    value = getattr(customer, key, "")
+    return "" if value is None else value
+
+
+@register.simple_tag
+def money(value):
+    return _money(value)
+
+
+@register.simple_tag
+def field_display(obj, name):
+    """A model field's value as a person reads it (choice labels, names, formatted money)."""
+    from kehu.core.audit import display_value
+
+    return display_value(obj, obj._meta.get_field(name))

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from kehu.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.health, name="health"),
+    path("accounts/", include("kehu.accounts.urls")),
+    path("customers/", include("kehu.customers.urls")),
+    path("admin/", admin.site.urls),
+]

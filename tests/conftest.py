@@ -1,0 +1,75 @@
+"""The people every test knows, built once per test:
+
+sales (销售部)            director 王总 (sees everything), admin
+├── east (华东大区)       manager 李经理
+│   ├── hangzhou (杭州组) rep 张伟
+│   └── shanghai (上海组) rep3 陈静
+└── north (华北大区)
+    └── beijing (北京组)  rep2 赵磊
+viewer 周敏 (read-only, no team)
+"""
+
+import pytest
+from django.test import Client
+
+from kehu.accounts import services as account_services
+from kehu.accounts.models import User
+from kehu.customers import services as customer_services
+from kehu.customers.models import Channel, Industry, Tag
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+class People:
+    def __init__(self):
+        t = account_services.create_team
+        self.sales = t("销售部")
+        self.east = t("华东大区", self.sales)
+        self.hangzhou = t("杭州组", self.east)
+        self.shanghai = t("上海组", self.east)
+        self.north = t("华北大区", self.sales)
+        self.beijing = t("北京组", self.north)
+        u = account_services.create_user
+        self.admin = u("admin", PASSWORD, name="管理员", role=User.Role.ADMIN)
+        self.director = u(
+            "director", PASSWORD, name="王总", role=User.Role.DIRECTOR, team=self.sales
+        )
+        self.manager = u("manager", PASSWORD, name="李经理", role=User.Role.MANAGER, team=self.east)
+        self.rep = u("rep", PASSWORD, name="张伟", role=User.Role.REP, team=self.hangzhou)
+        self.rep3 = u("rep3", PASSWORD, name="陈静", role=User.Role.REP, team=self.shanghai)
+        self.rep2 = u("rep2", PASSWORD, name="赵磊", role=User.Role.REP, team=self.beijing)
+        self.viewer = u("viewer", PASSWORD, name="周敏", role=User.Role.VIEWER)
+        self.industry = Industry.objects.create(name="信息技术")
+        self.channel = Channel.objects.create(name="展会")
+        self.urgent = Tag.objects.create(name="需求急迫", group="需求", color="danger")
+        self.price = Tag.objects.create(name="价格敏感", group="需求", color="warning")
+
+    def customer(self, owner, name, **data):
+        """A customer created through the service, as its owner would."""
+        data.setdefault("industry", self.industry)
+        return customer_services.create_customer(owner, {"name": name, **data})
+
+
+@pytest.fixture
+def people(db):
+    return People()
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def login():
+    return client_for
