@@ -40,7 +40,7 @@ lint: setup
 
 test: lint
 	KEHU_STATIC_STORAGE=django.contrib.staticfiles.storage.StaticFilesStorage \
-	  $(BIN)/pytest -n 2 -m "not browser" -q
+	  $(BIN)/pytest -n 2 -q
 
 # Regenerate the catalogs after changing strings; then translate the new zh_Hans entries.
 messages: setup

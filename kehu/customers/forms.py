@@ -149,11 +149,13 @@ class CustomerFilterForm(forms.Form):
         self.fields["team"].queryset = access.visible_teams(actor)
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs.setdefault("class", "form-check-input")
-            elif isinstance(widget, forms.SelectMultiple):
-                widget.attrs.setdefault("class", "form-select form-select-sm")
-                widget.attrs.setdefault("size", "3")
+            if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
+                widget.attrs.setdefault(
+                    "class",
+                    "btn-check"
+                    if isinstance(widget, forms.CheckboxSelectMultiple)
+                    else "form-check-input",
+                )
             elif isinstance(widget, forms.Select):
                 widget.attrs.setdefault("class", "form-select form-select-sm")
             else:

@@ -78,6 +78,7 @@ def customer_list(request):
         "read_only": actor.is_read_only,
         "tags": Tag.objects.all(),
         "filtered": bool(params),
+        "unit": "wan" if request.GET.get("unit") == "wan" else "",
     }
     template = (
         "customers/partials/table.html"

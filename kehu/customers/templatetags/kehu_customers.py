@@ -11,12 +11,17 @@ def _date(value):
     return timezone.localtime(value).strftime("%Y-%m-%d") if value else ""
 
 
-def _money(value):
-    return intcomma(f"{value:.2f}") if value is not None else ""
+def _money(value, unit=""):
+    """Amounts are stored in 元; sheets often show 万元 (10,000 元)."""
+    if value is None:
+        return ""
+    if unit == "wan":
+        return intcomma(f"{value / 10000:.2f}")
+    return intcomma(f"{value:.2f}")
 
 
 @register.simple_tag
-def cell(customer, key):
+def cell(customer, key, unit=""):
     """One cell of the customer list, as the sheet would show it."""
     if key == "name":
         return format_html(
@@ -47,7 +52,7 @@ def cell(customer, key):
             ((t.color, t.name) for t in customer.tags.all()),
         )
     if key in ("cooperation_amount", "annual_budget"):
-        return _money(getattr(customer, key))
+        return _money(getattr(customer, key), unit)
     if key in ("last_contact_at", "next_followup_at", "created_at", "updated_at"):
         value = getattr(customer, key)
         if key == "next_followup_at" and value and value < timezone.now():
