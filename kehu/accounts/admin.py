@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .models import Team, User
 
 
@@ -9,6 +10,15 @@ from .models import Team, User
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "parent", "path"]
     readonly_fields = ["path"]
+
+    def save_model(self, request, obj, form, change):
+        # the tree path is kept by the service, whatever the admin form changed
+        if change:
+            obj.save(update_fields=["name"])
+            services.move_team(obj, obj.parent)
+        else:
+            created = services.create_team(obj.name, obj.parent)
+            obj.pk, obj.path = created.pk, created.path
 
 
 @admin.register(User)
@@ -20,3 +30,14 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,
         (_("Kehu"), {"fields": ["name", "role", "team", "phone", "language"]}),
     ]
+    add_fieldsets = [
+        *BaseUserAdmin.add_fieldsets,
+        (_("Kehu"), {"fields": ["name", "role", "team"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        team_changed = change and "team" in form.changed_data
+        super().save_model(request, obj, form, change)
+        if team_changed:
+            # the user's customers follow them, so managers' scopes stay right
+            services.set_user_team(request.user, obj, obj.team)
