@@ -115,6 +115,13 @@ def visible_users(actor: User) -> QuerySet:
     return users.filter(pk=actor.pk)
 
 
+def share_candidates(actor: User) -> QuerySet:
+    """Colleagues a customer can be shared with (made a collaborator): any active sales user."""
+    if actor.is_read_only:
+        return User.objects.none()
+    return User.objects.filter(is_active=True).exclude(role=User.Role.VIEWER)
+
+
 def visible_teams(actor: User) -> QuerySet:
     if actor.sees_everything or (actor.is_read_only and not actor.team_id):
         return Team.objects.all()

@@ -22,6 +22,14 @@ class CustomerForm(forms.ModelForm):
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
 
+    collaborators = forms.ModelMultipleChoiceField(
+        label=_("collaborators"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("Colleagues who may also see and work this customer."),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+
     class Meta:
         model = Customer
         fields = [
@@ -57,9 +65,15 @@ class CustomerForm(forms.ModelForm):
         self.fields["channel"].queryset = Channel.objects.all()
         if not access.can_reassign(actor):
             self.fields["owner"].disabled = True
+        self.fields["collaborators"].queryset = access.share_candidates(actor).order_by(
+            "name", "username"
+        )
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
             self.fields["tags"].initial = list(self.instance.tags.values_list("pk", flat=True))
+            self.fields["collaborators"].initial = list(
+                self.instance.collaborators.values_list("pk", flat=True)
+            )
         for name, field in self.fields.items():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):

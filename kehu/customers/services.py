@@ -104,7 +104,7 @@ def _apply(customer: Customer, data: dict) -> None:
 
 
 @transaction.atomic
-def create_customer(actor, data: dict, *, tags=(), contacts=()) -> Customer:
+def create_customer(actor, data: dict, *, tags=(), contacts=(), collaborators=()) -> Customer:
     """Creates a customer (and its first contacts). Reps always own what they create; managers
     and directors may name another owner from their assignable set."""
     access.require(not actor.is_read_only)
@@ -130,6 +130,8 @@ def create_customer(actor, data: dict, *, tags=(), contacts=()) -> Customer:
         add_contact(actor, customer, contact_data)
     if tags:
         set_tags(actor, customer, tags)
+    if collaborators:
+        set_collaborators(actor, customer, collaborators)
     return customer
 
 
@@ -209,9 +211,8 @@ def set_tags(actor, customer: Customer, tags) -> None:
 @transaction.atomic
 def set_collaborators(actor, customer: Customer, users) -> None:
     customer = access.get_customer(actor, customer.pk, write=True)
-    allowed = set(access.visible_users(actor).values_list("pk", flat=True)) | {
-        s for s in CustomerShare.objects.filter(customer=customer).values_list("user_id", flat=True)
-    }
+    # any active colleague in sales may be a collaborator: sharing across teams is the point
+    allowed = set(access.share_candidates(actor).values_list("pk", flat=True))
     wanted = {u.pk for u in users if u.pk != customer.owner_id}
     if wanted - allowed:
         raise ValidationError({"collaborators": [_("You cannot share customers with that user.")]})

@@ -183,6 +183,7 @@ def customer_create(request):
                     actor,
                     form.model_data(),
                     tags=form.cleaned_data.get("tags") or [],
+                    collaborators=form.cleaned_data.get("collaborators") or [],
                     contacts=[{k: v for k, v in contact_form.cleaned_data.items()}]
                     if has_contact
                     else [],
@@ -233,6 +234,9 @@ def customer_edit(request, pk):
                     actor, customer, form.model_data(), version=form.cleaned_data.get("version")
                 )
                 services.set_tags(actor, customer, form.cleaned_data.get("tags") or [])
+                services.set_collaborators(
+                    actor, customer, form.cleaned_data.get("collaborators") or []
+                )
             except services.StaleEdit as exc:
                 # Re-show what the user typed against the current record: the fields that
                 # differ are listed with their current values, and a second save is a
