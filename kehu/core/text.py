@@ -117,7 +117,6 @@ REGION_PREFIXES = sorted(
 )
 
 _SPACE_RE = re.compile(r"\s+")
-_PHONE_ALLOWED = re.compile(r"[^\d+]")
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 # Landline: area code 0xx/0xxx with 7–8 digit number, optional extension handled before this.
 LANDLINE_RE = re.compile(r"^0\d{2,3}\d{7,8}$")
@@ -168,13 +167,14 @@ def name_key(value: str | None) -> str:
             if key.endswith(s) and len(key) > len(s):
                 key = key[: -len(s)]
                 break
-    for prefix in REGION_PREFIXES:
-        if key.startswith(prefix) and len(key) > len(prefix) + 1:
-            key = key[len(prefix) :]
-            for tail in ("省", "市", "区"):
-                if key.startswith(tail) and len(key) > 2:
-                    key = key[1:]
-            break
+    for _ in range(2):  # "浙江省杭州…": province, then city
+        for prefix in REGION_PREFIXES:
+            if key.startswith(prefix) and len(key) > len(prefix) + 1:
+                key = key[len(prefix) :]
+                for tail in ("省", "市", "区"):
+                    if key.startswith(tail) and len(key) > 2:
+                        key = key[1:]
+                break
     return key
 
 
@@ -185,20 +185,22 @@ def normalize_phone(value: str | None) -> str:
     if not value:
         return ""
     text = to_half_width(value).strip()
+    if re.fullmatch(r"\d+-\d{1,6}", text):  # already normalised, with an extension
+        return text
     ext = ""
     m = re.search(r"(?:转|ext\.?|x|#)\s*(\d{1,6})\s*$", text, flags=re.IGNORECASE)
     if m:
         ext = m.group(1)
         text = text[: m.start()]
-    digits = _PHONE_ALLOWED.sub("", text)
-    if digits.startswith("+86"):
-        digits = digits[3:]
+    international = text.lstrip().startswith("+")
+    digits = re.sub(r"\D", "", text)
+    if international and digits.startswith("86"):
+        digits = digits[2:]
     elif digits.startswith("0086"):
         digits = digits[4:]
     elif digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
-    digits = digits.lstrip("+")
-    return f"{digits}-{ext}" if ext else digits
+    return f"{digits}-{ext}" if ext and digits else digits
 
 
 def is_valid_phone(normalized: str) -> bool:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from rapidfuzz import fuzz
 
 from kehu.accounts import access
+from kehu.accounts.models import User
 from kehu.core.models import AuditEvent
 from kehu.core.paging import Page, keyset_page
 from kehu.core.text import clean_company_name, name_key, normalize_email, normalize_phone
@@ -242,7 +243,7 @@ def find_duplicates(
     )
     owners = {
         u.pk: u
-        for u in type(actor).objects.filter(
+        for u in User.objects.filter(
             pk__in=[c.customer.owner_id for c in result if c.customer.owner_id]
         )
     }

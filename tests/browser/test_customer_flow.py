@@ -69,7 +69,9 @@ def test_stale_edit_is_refused_in_the_browser(page, live_server, people):
     # someone else saves in between
     from kehu.customers import services
 
-    services.update_customer(people.manager, Customer.objects.get(pk=target.pk), {"notes": "经理已更新"})
+    services.update_customer(
+        people.manager, Customer.objects.get(pk=target.pk), {"notes": "经理已更新"}
+    )
     page.fill("#id_notes", "我的修改")
     page.click("[data-testid=save]")
     assert "李经理" in page.locator("[data-testid=form-errors]").inner_text()
