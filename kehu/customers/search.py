@@ -2,14 +2,21 @@
 contact names and e-mails).
 
 SQLite: an FTS5 trigram index (an external-content table kept in step by triggers, see
-migration 0002). PostgreSQL: a pg_trgm GIN index on the same column. Both answer a substring of
-three or more characters from the index; one or two characters fall back to a scan, which is
-still bounded by the page LIMIT.
+migration 0002). PostgreSQL: a pg_trgm GIN index on the same column, which its planner weighs
+against walking the sort index by itself.
+
+SQLite's planner cannot: `id IN (fts matches)` builds and sorts the whole match set, which for a
+broad term (`kjyx` matches ~15% of a million companies) costs 130 ms, while walking the page's
+sort index and testing `search_text LIKE` finds 50 matches in ~1 ms. For a rare term (a phone
+fragment) it is the other way round: the index walk would read the whole table. So we ask FTS
+how many rows match, capped (a fraction of a millisecond), and pick the plan: the FTS set when
+it is small, the index walk when it is broad. One or two characters cannot use trigrams and
+always walk.
 """
 
 import re
 
-from django.db import connection
+from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -26,14 +33,26 @@ def normalise_query(q: str) -> str:
     return re.sub(r"\s+", "", q).replace("|", "")
 
 
+# Above this many matches a term counts as broad (break-even is about sqrt(50 x rows)).
+BROAD_MATCHES = 5000
+
+
 def search_customers(qs: QuerySet, q: str) -> QuerySet:
     term = normalise_query(q)
     if not term:
         return qs
+    connection = connections[qs.db]
     if len(term) >= 3 and connection.vendor == "sqlite":
         quoted = '"' + term.replace('"', '""') + '"'
-        return qs.filter(
-            pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [quoted])
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s)",
+                [quoted, BROAD_MATCHES + 1],
+            )
+            broad = cursor.fetchone()[0] > BROAD_MATCHES
+        if not broad:
+            return qs.filter(
+                pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [quoted])
+            )
     # PostgreSQL's trigram index serves LIKE '%term%' directly; search_text is stored lower case
     return qs.filter(search_text__contains=term)

@@ -10,6 +10,7 @@ minutes.
 import random
 from datetime import timedelta
 from decimal import Decimal
+from functools import cache
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -206,6 +207,12 @@ def _weighted(rng, pairs):
     return rng.choices(values, weights)[0]
 
 
+@cache
+def _key(brand: str, word: str) -> str:
+    # name_key of "<city><brand><word><suffix>": the region and the suffix fall away
+    return name_key(brand + word)
+
+
 def _composed_pinyin(parts: list[str]) -> tuple[str, str]:
     full, initials = zip(*(pinyin_forms(p) for p in parts), strict=True)
     return "".join(full), "".join(initials)
@@ -350,11 +357,12 @@ def generate(customers: int = 300, seed: int = 2026, progress=None) -> dict:
                         created_at,
                     )
                 )
-            search = search_document(name, [c[3] for c in contacts], [c[1] for c in contacts])
-            if search.count("|") >= 2:  # fix the pinyin parts from the composed forms
-                head = search.split("|")
-                head[1], head[2] = full, initials
-                search = "|".join(head)
+            search = search_document(
+                name,
+                [c[3] for c in contacts],
+                [c[1] for c in contacts] + [c[5] for c in contacts],
+                pinyin=(full, initials),
+            )
             rows.append(
                 (
                     cid,
@@ -384,7 +392,7 @@ def generate(customers: int = 300, seed: int = 2026, progress=None) -> dict:
                     ops.adapt_datetimefield_value(nxt),
                     rng.choice([3, 4, 4, 5, 5]) if status == "customer" else None,
                     "",
-                    name_key(name),
+                    _key(brand, word),
                     full[:255],
                     search,
                     ops.adapt_datetimefield_value(created_at),

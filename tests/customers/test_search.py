@@ -62,3 +62,12 @@ def test_deleted_contact_phone_no_longer_finds_the_company(people, companies):
     b = companies[1]
     services.delete_contact(people.rep, b.contacts.get())
     assert found(people.rep, "1234567") == []
+
+
+@pytest.mark.parametrize("q", ["kjyx", "yunfan", "1234567", "wf@haina", "精工"])
+def test_broad_and_narrow_search_plans_find_the_same_customers(people, companies, monkeypatch, q):
+    from kehu.customers import search
+
+    narrow = found(people.rep, q)
+    monkeypatch.setattr(search, "BROAD_MATCHES", 0)  # every term now counts as broad
+    assert found(people.rep, q) == narrow

@@ -73,3 +73,35 @@ def field_display(obj, name):
     from kehu.core.audit import display_value
 
     return display_value(obj, obj._meta.get_field(name))
+
+
+def _options(queryset, selected=None, empty_label="---------"):
+    """<option>s for a model choice, rendered in Python: Django's widget templates take ~25 µs
+    an option, which is most of a list page when there are hundreds of salespeople."""
+    selected = str(selected) if selected not in (None, "") else None
+    # every choice model here has a name; users fall back to their username (User.__str__)
+    has_username = any(f.name == "username" for f in queryset.model._meta.fields)
+    rows = queryset.values_list("pk", "name", "username" if has_username else "name")
+    head = format_html('<option value="">{}</option>', empty_label)
+    return head + format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((pk, " selected" if str(pk) == selected else "", name or alt) for pk, name, alt in rows),
+    )
+
+
+@register.simple_tag
+def select_field(bound_field, css="form-select form-select-sm"):
+    """A fast <select> for a ModelChoiceField of a filter form."""
+    return format_html(
+        '<select name="{}" id="{}" class="{}">{}</select>',
+        bound_field.html_name,
+        bound_field.auto_id,
+        css,
+        _options(bound_field.field.queryset, bound_field.value()),
+    )
+
+
+@register.simple_tag
+def options(queryset, empty_label):
+    return _options(queryset, None, empty_label)

@@ -1,6 +1,7 @@
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from kehu.customers.models import Customer
@@ -29,6 +30,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {done:,}/{total:,} customers ({rate:,.0f}/s)")
 
         made = demo.generate(opts["customers"], seed=opts["seed"], progress=progress)
+        # fresh statistics after a bulk load: without them SQLite's planner sorts a manager's
+        # 600,000-row subtree instead of walking the date index (1.6 s → 2 ms at a million)
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("PRAGMA analysis_limit=0")
+            cursor.execute("ANALYZE")
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"Demo data: {made['customers']:,} customers, {made['contacts']:,} contacts, "
