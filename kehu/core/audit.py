@@ -49,18 +49,13 @@ def diff(instance, before: dict[str, str], fields: list[str]) -> list[dict]:
     ]
 
 
-def record(actor, action, instance, *, customer_id=None, changes=None) -> AuditEvent | None:
-    if action == AuditEvent.Action.UPDATE and not changes:
-        return None
-    return AuditEvent.objects.create(
-        actor=actor,
-        action=action,
-        model=instance._meta.label_lower,
-        object_id=instance.pk,
-        object_repr=str(instance)[:200],
-        customer_id=customer_id,
-        changes=changes or [],
-    )
+def field_change(model, field: str, old: str, new: str) -> dict:
+    return {
+        "field": field,
+        "label": str(model._meta.get_field(field).verbose_name),
+        "old": old,
+        "new": new,
+    }
 
 
 def event(actor, action, instance, *, customer_id=None, changes=None) -> AuditEvent:
@@ -74,3 +69,12 @@ def event(actor, action, instance, *, customer_id=None, changes=None) -> AuditEv
         customer_id=customer_id,
         changes=changes or [],
     )
+
+
+def record(actor, action, instance, *, customer_id=None, changes=None) -> AuditEvent | None:
+    """Writes one event; an update that changed nothing writes nothing."""
+    if action == AuditEvent.Action.UPDATE and not changes:
+        return None
+    entry = event(actor, action, instance, customer_id=customer_id, changes=changes)
+    entry.save()
+    return entry

@@ -251,7 +251,3 @@ def find_duplicates(
         cand.visible = cand.customer.pk in visible_ids
         cand.customer.owner = owners.get(cand.customer.owner_id)
     return result
-
-
-def team_choices(actor) -> QuerySet:
-    return access.visible_teams(actor).order_by("path")

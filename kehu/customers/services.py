@@ -185,27 +185,38 @@ def _touch(actor, customer_id) -> None:
     )
 
 
-@transaction.atomic
-def set_tags(actor, customer: Customer, tags) -> None:
-    customer = access.get_customer(actor, customer.pk, write=True)
-    before = _tag_names(customer.pk)
-    wanted = {t.pk for t in tags}
-    CustomerTag.objects.filter(customer=customer).exclude(tag_id__in=wanted).delete()
-    have = set(CustomerTag.objects.filter(customer=customer).values_list("tag_id", flat=True))
-    CustomerTag.objects.bulk_create(
-        [CustomerTag(customer=customer, tag_id=t) for t in wanted - have]
-    )
-    after = _tag_names(customer.pk)
+def _replace_links(actor, customer, model, column: str, wanted: set, field: str, names) -> None:
+    """Makes the customer's rows in a link table (tags, collaborators) exactly `wanted`, and
+    audits the change as one field going from the old names to the new."""
+    before = names()
+    links = model.objects.filter(customer=customer)
+    links.exclude(**{f"{column}__in": wanted}).delete()
+    have = set(links.values_list(column, flat=True))
+    model.objects.bulk_create([model(customer=customer, **{column: pk}) for pk in wanted - have])
+    after = names()
     if before != after:
         _touch(actor, customer.pk)
-        label = str(Customer._meta.get_field("tags").verbose_name)
         audit.record(
             actor,
             AuditEvent.Action.UPDATE,
             customer,
             customer_id=customer.pk,
-            changes=[{"field": "tags", "label": label, "old": before, "new": after}],
+            changes=[audit.field_change(Customer, field, before, after)],
         )
+
+
+@transaction.atomic
+def set_tags(actor, customer: Customer, tags) -> None:
+    customer = access.get_customer(actor, customer.pk, write=True)
+    _replace_links(
+        actor,
+        customer,
+        CustomerTag,
+        "tag_id",
+        {t.pk for t in tags},
+        "tags",
+        lambda: _tag_names(customer.pk),
+    )
 
 
 @transaction.atomic
@@ -216,23 +227,15 @@ def set_collaborators(actor, customer: Customer, users) -> None:
     wanted = {u.pk for u in users if u.pk != customer.owner_id}
     if wanted - allowed:
         raise ValidationError({"collaborators": [_("You cannot share customers with that user.")]})
-    before = ", ".join(sorted(str(u) for u in customer.collaborators.all()))
-    CustomerShare.objects.filter(customer=customer).exclude(user_id__in=wanted).delete()
-    have = set(CustomerShare.objects.filter(customer=customer).values_list("user_id", flat=True))
-    CustomerShare.objects.bulk_create(
-        [CustomerShare(customer=customer, user_id=u) for u in wanted - have]
+    _replace_links(
+        actor,
+        customer,
+        CustomerShare,
+        "user_id",
+        wanted,
+        "collaborators",
+        lambda: ", ".join(sorted(str(u) for u in customer.collaborators.all())),
     )
-    after = ", ".join(sorted(str(u) for u in customer.collaborators.all()))
-    if before != after:
-        _touch(actor, customer.pk)
-        label = str(Customer._meta.get_field("collaborators").verbose_name)
-        audit.record(
-            actor,
-            AuditEvent.Action.UPDATE,
-            customer,
-            customer_id=customer.pk,
-            changes=[{"field": "collaborators", "label": label, "old": before, "new": after}],
-        )
 
 
 # --- contacts ---------------------------------------------------------------------------------
@@ -325,11 +328,7 @@ def delete_contact(actor, contact: Contact) -> None:
         AuditEvent.Action.DELETE,
         contact,
         customer_id=customer.pk,
-        changes=[
-            {"field": k, "label": str(Contact._meta.get_field(k).verbose_name), "old": v, "new": ""}
-            for k, v in before.items()
-            if v
-        ],
+        changes=[audit.field_change(Contact, k, v, "") for k, v in before.items() if v],
     )
     contact.delete()
     _refresh_search_text(customer)
@@ -404,16 +403,8 @@ def merge_customers(actor, keep: Customer, drop: Customer) -> Customer:
             "new": "; ".join(f"{k}: {v}" for k, v in dropped.items() if v),
         },
     )
-    AuditEvent.objects.create(
-        actor=actor,
-        action=AuditEvent.Action.MERGE,
-        model=Customer._meta.label_lower,
-        object_id=keep.pk,
-        object_repr=str(keep),
-        customer_id=keep.pk,
-        changes=changes
-        + [{"field": "moved", "label": _("records moved"), "old": "", "new": str(moved)}],
-    )
+    changes.append({"field": "moved", "label": _("records moved"), "old": "", "new": str(moved)})
+    audit.record(actor, AuditEvent.Action.MERGE, keep, customer_id=keep.pk, changes=changes)
     return keep
 
 
@@ -434,16 +425,13 @@ def bulk_assign(actor, ids, owner) -> int:
     if not access.assignable_owners(actor).filter(pk=owner.pk).exists():
         raise ValidationError({"owner": [_("You cannot assign customers to this user.")]})
     customers = [c for c in _bulk_targets(actor, ids) if c.owner_id != owner.pk]
-    label = str(Customer._meta.get_field("owner").verbose_name)
     events = [
         audit.event(
             actor,
             AuditEvent.Action.UPDATE,
             c,
             customer_id=c.pk,
-            changes=[
-                {"field": "owner", "label": label, "old": str(c.owner or ""), "new": str(owner)}
-            ],
+            changes=[audit.field_change(Customer, "owner", str(c.owner or ""), str(owner))],
         )
         for c in customers
     ]
@@ -463,7 +451,6 @@ def bulk_set_status(actor, ids, status: str) -> int:
     if status not in Customer.Status.values:
         raise ValidationError({"status": [_("Choose a valid status.")]})
     customers = [c for c in _bulk_targets(actor, ids) if c.status != status]
-    label = str(Customer._meta.get_field("status").verbose_name)
     new_label = str(Customer.Status(status).label)
     events = [
         audit.event(
@@ -471,9 +458,7 @@ def bulk_set_status(actor, ids, status: str) -> int:
             AuditEvent.Action.UPDATE,
             c,
             customer_id=c.pk,
-            changes=[
-                {"field": "status", "label": label, "old": c.get_status_display(), "new": new_label}
-            ],
+            changes=[audit.field_change(Customer, "status", c.get_status_display(), new_label)],
         )
         for c in customers
     ]
@@ -494,7 +479,6 @@ def bulk_add_tag(actor, ids, tag: Tag) -> int:
     )
     targets = [c for c in customers if c.pk not in have]
     CustomerTag.objects.bulk_create([CustomerTag(customer=c, tag=tag) for c in targets])
-    label = str(Customer._meta.get_field("tags").verbose_name)
     AuditEvent.objects.bulk_create(
         [
             audit.event(
@@ -502,7 +486,7 @@ def bulk_add_tag(actor, ids, tag: Tag) -> int:
                 AuditEvent.Action.UPDATE,
                 c,
                 customer_id=c.pk,
-                changes=[{"field": "tags", "label": label, "old": "", "new": f"+ {tag.name}"}],
+                changes=[audit.field_change(Customer, "tags", "", f"+ {tag.name}")],
             )
             for c in targets
         ]

@@ -23,12 +23,9 @@ def _add_errors(form, exc: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-def _list_query(request) -> str:
-    """The list's state without paging, for saved views, sort links and the bulk-action return."""
-    keep = [
-        (k, v) for k, v in request.GET.lists() for v in v if k not in ("after", "before", "page")
-    ]
-    return urlencode([(k, v) for k, vs in keep for v in ([vs] if isinstance(vs, str) else vs)])
+def _query_without(request, *dropped: str) -> str:
+    """The list's query string minus some keys (paging, sort), for links that keep the rest."""
+    return urlencode([(k, v) for k, vs in request.GET.lists() if k not in dropped for v in vs])
 
 
 @require_GET
@@ -53,7 +50,7 @@ def customer_list(request):
         after=request.GET.get("after"),
         before=request.GET.get("before"),
     )
-    base_query = _list_query(request)
+    base_query = _query_without(request, "after", "before")
     context = {
         "form": form,
         "page": page,
@@ -64,14 +61,7 @@ def customer_list(request):
         "sort_key": sort.lstrip("-"),
         "ascending": ascending,
         "base_query": base_query,
-        "query_without_sort": urlencode(
-            [
-                (k, v)
-                for k, vs in request.GET.lists()
-                for v in vs
-                if k not in ("after", "before", "sort")
-            ]
-        ),
+        "query_without_sort": _query_without(request, "after", "before", "sort"),
         "saved_views": SavedView.objects.filter(user=actor),
         "bulk_form": BulkActionForm(actor=actor),
         "can_reassign": access.can_reassign(actor),
@@ -153,11 +143,6 @@ def customer_detail(request, pk):
     )
 
 
-def _duplicates_for(request, form, exclude_pk=None):
-    name = form.data.get("name", "") if form.is_bound else ""
-    return queries.find_duplicates(request.user, name=name, exclude_pk=exclude_pk) if name else []
-
-
 def customer_create(request):
     actor = request.user
     if actor.is_read_only:
@@ -184,9 +169,7 @@ def customer_create(request):
                     form.model_data(),
                     tags=form.cleaned_data.get("tags") or [],
                     collaborators=form.cleaned_data.get("collaborators") or [],
-                    contacts=[{k: v for k, v in contact_form.cleaned_data.items()}]
-                    if has_contact
-                    else [],
+                    contacts=[contact_form.cleaned_data] if has_contact else [],
                 )
             except ValidationError as exc:
                 _split_errors(exc, form, contact_form)
