@@ -241,6 +241,8 @@ class CustomerShare(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
 
     class Meta:
+        verbose_name = _("collaborator")
+        verbose_name_plural = _("collaborators")
         constraints = [
             models.UniqueConstraint(fields=["user", "customer"], name="share_unique_user_customer")
         ]
@@ -254,6 +256,8 @@ class CustomerTag(models.Model):
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
 
     class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
         constraints = [
             models.UniqueConstraint(fields=["tag", "customer"], name="tag_unique_tag_customer")
         ]

@@ -356,7 +356,7 @@ def _move_related(drop: Customer, keep: Customer) -> dict[str, int]:
                     clash_q.delete()
         count = model._default_manager.filter(**{fk: drop}).update(**{fk: keep})
         if count:
-            moved[model._meta.label_lower] = count
+            moved[str(model._meta.verbose_name_plural)] = count
     return moved
 
 
@@ -403,7 +403,14 @@ def merge_customers(actor, keep: Customer, drop: Customer) -> Customer:
             "new": "; ".join(f"{k}: {v}" for k, v in dropped.items() if v),
         },
     )
-    changes.append({"field": "moved", "label": _("records moved"), "old": "", "new": str(moved)})
+    changes.append(
+        {
+            "field": "moved",
+            "label": _("records moved"),
+            "old": "",
+            "new": ", ".join(f"{k}: {n}" for k, n in moved.items()),
+        }
+    )
     audit.record(actor, AuditEvent.Action.MERGE, keep, customer_id=keep.pk, changes=changes)
     return keep
 
