@@ -147,7 +147,8 @@ def test_tag_changes_are_audited(people):
     c = people.customer(people.rep, "苏州精工机械有限公司")
     services.set_tags(people.rep, c, [people.urgent])
     services.set_tags(people.rep, c, [people.price])
-    tag_events = [e.changes[0] for e in AuditEvent.objects.filter(customer=c, action="update")]
+    updates = AuditEvent.objects.filter(customer=c, action="update").order_by("pk")
+    tag_events = [e.changes[0] for e in updates]
     assert [(e["old"], e["new"]) for e in tag_events] == [
         ("", "需求急迫"),
         ("需求急迫", "价格敏感"),
