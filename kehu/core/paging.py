@@ -90,6 +90,7 @@ def keyset_page(
     after: str | None = None,
     before: str | None = None,
     count: bool = True,
+    count_cap: int | None = None,
 ) -> Page:
     """`column` is a concrete field of qs.model (or "pk"). Invalid cursors start from the top."""
     nulls_smallest = connections[qs.db].vendor == "sqlite"
@@ -141,5 +142,5 @@ def keyset_page(
             page.next_cursor = key(rows[-1]) if more else None
             page.prev_cursor = key(rows[0]) if cursor else None
     if count:
-        page.total, page.total_is_capped = capped_count(qs)
+        page.total, page.total_is_capped = capped_count(qs, count_cap)
     return page

@@ -63,6 +63,7 @@ DEFAULT_COLUMNS = [
     "next_followup_at",
 ]
 DEFAULT_SORT = "-updated_at"
+SEARCH_COUNT_CAP = 1000
 
 
 def parse_columns(value: str | None) -> list[str]:
@@ -142,7 +143,9 @@ def list_page(
         )
     if "tags" in columns:
         prefetch.append("tags")
-    page = keyset_page(qs, field, ascending, size, after=after, before=before)
+    # a search's total matters less than its first rows: count a broad match only to 1,000+
+    cap = SEARCH_COUNT_CAP if params.get("q") else None
+    page = keyset_page(qs, field, ascending, size, after=after, before=before, count_cap=cap)
     if prefetch:
         prefetch_related_objects(page.rows, *prefetch)
     return page
