@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "kehu.core",
     "kehu.accounts",
     "kehu.customers",
+    "kehu.tiering",
 ]
 
 MIDDLEWARE = [

@@ -95,11 +95,16 @@ def _validate(actor, customer: Customer, *, owner_changed: bool) -> None:
         raise ValidationError(errors)
 
 
-def _apply(customer: Customer, data: dict) -> None:
+def _apply(customer: Customer, data: dict, actor=None) -> None:
     editable = {f.name for f in Customer._meta.get_fields() if getattr(f, "editable", False)}
     for key, value in data.items():
         if key not in editable or key in ("tags", "collaborators"):
             raise ValidationError({key: [_("This field cannot be set here.")]})
+        if key in ("tier", "score") and actor is not None and not actor.sees_everything:
+            # a rep proposes tier changes (kehu.tiering) but never sets one
+            raise ValidationError(
+                {key: [_("Tiers change through review: propose a change instead.")]}
+            )
         setattr(customer, key, value)
 
 
@@ -109,7 +114,7 @@ def create_customer(actor, data: dict, *, tags=(), contacts=(), collaborators=()
     and directors may name another owner from their assignable set."""
     access.require(not actor.is_read_only)
     customer = Customer(created_by=actor, updated_by=actor)
-    _apply(customer, data)
+    _apply(customer, data, actor)
     if not access.can_reassign(actor) or "owner" not in data:
         customer.owner = actor
     customer.team_id = customer.owner.team_id if customer.owner else None
@@ -148,7 +153,7 @@ def update_customer(
         raise StaleEdit(current)
     before = audit.snapshot(current, Customer.AUDITED_FIELDS)
     old_owner = current.owner_id
-    _apply(current, data)
+    _apply(current, data, actor)
     owner_changed = current.owner_id != old_owner
     if owner_changed and not access.can_reassign(actor):
         raise ValidationError({"owner": [_("Only a manager or director can reassign customers.")]})

@@ -1,0 +1,386 @@
+"""Every write of tiering: policies, runs, proposals and their review rounds, overrides, and
+applying approved changes. Set-based where it touches all customers."""
+
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kehu.accounts import access
+from kehu.accounts.models import User
+from kehu.core import audit
+from kehu.core.models import AuditEvent
+from kehu.customers.models import Customer
+
+from . import metrics, scoring
+from .models import (
+    PolicyCriterion,
+    PolicyTier,
+    ProposalReview,
+    TierChange,
+    TierOverride,
+    TierPolicy,
+    TierProposal,
+    TierRun,
+)
+
+REVIEW_ROUNDS = 2  # 1: the owner's manager, 2: the director
+
+
+def can_set_policy(actor: User) -> bool:
+    return actor.sees_everything
+
+
+def spec(policy: TierPolicy) -> scoring.Policy:
+    """The model as the pure-maths dataclass."""
+    return scoring.Policy(
+        criteria=tuple(
+            scoring.Criterion(
+                metric=c.metric,
+                weight=float(c.weight),
+                normalisation=c.normalisation,
+                higher_is_better=c.higher_is_better,
+                thresholds=tuple((float(t), float(v)) for t, v in c.thresholds),
+                low=None if c.low is None else float(c.low),
+                high=None if c.high is None else float(c.high),
+            )
+            for c in policy.criteria.all()
+        ),
+        tiers=tuple(scoring.Tier(t.label, float(t.value)) for t in policy.tiers.all()),
+        cutoff=policy.cutoff,
+    )
+
+
+def _check(policy: scoring.Policy) -> None:
+    unknown = [c.metric for c in policy.criteria if c.metric not in metrics.METRICS]
+    errors = {m: [_("Unknown criterion.")] for m in unknown}
+    try:
+        scoring.validate(policy)
+    except scoring.PolicyError as exc:
+        for key, messages in exc.errors.items():
+            errors.setdefault(key, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def create_policy(
+    actor, name: str, criteria: list[dict], tiers: list[dict], cutoff: str, notes: str = ""
+) -> TierPolicy:
+    """A new draft version of the named policy. `criteria`: dicts of PolicyCriterion fields;
+    `tiers`: dicts with label and value, best first."""
+    access.require(can_set_policy(actor), _("Only a director can change the tier policy."))
+    pure = scoring.Policy(
+        criteria=tuple(
+            scoring.Criterion(
+                metric=c["metric"],
+                weight=float(c["weight"]),
+                normalisation=c.get("normalisation", scoring.MINMAX),
+                higher_is_better=c.get("higher_is_better", True),
+                thresholds=tuple(tuple(map(float, t)) for t in c.get("thresholds", ())),
+                low=c.get("low"),
+                high=c.get("high"),
+            )
+            for c in criteria
+        ),
+        tiers=tuple(scoring.Tier(t["label"], float(t["value"])) for t in tiers),
+        cutoff=cutoff,
+    )
+    _check(pure)
+    latest = TierPolicy.objects.filter(name=name).order_by("-version").first()
+    policy = TierPolicy.objects.create(
+        name=name,
+        version=(latest.version + 1) if latest else 1,
+        cutoff=cutoff,
+        notes=notes,
+        created_by=actor,
+    )
+    PolicyCriterion.objects.bulk_create(
+        PolicyCriterion(
+            policy=policy,
+            position=i,
+            metric=c["metric"],
+            weight=Decimal(str(c["weight"])),
+            normalisation=c.get("normalisation", scoring.MINMAX),
+            higher_is_better=c.get("higher_is_better", True),
+            thresholds=[list(t) for t in c.get("thresholds", ())],
+            low=c.get("low"),
+            high=c.get("high"),
+        )
+        for i, c in enumerate(criteria)
+    )
+    PolicyTier.objects.bulk_create(
+        PolicyTier(policy=policy, position=i, label=t["label"], value=Decimal(str(t["value"])))
+        for i, t in enumerate(tiers)
+    )
+    return policy
+
+
+@transaction.atomic
+def publish_policy(actor, policy: TierPolicy) -> TierPolicy:
+    access.require(can_set_policy(actor), _("Only a director can change the tier policy."))
+    if policy.status != TierPolicy.Status.DRAFT:
+        raise ValidationError({"status": [_("Only a draft can be published.")]})
+    TierPolicy.objects.filter(status=TierPolicy.Status.PUBLISHED).update(
+        status=TierPolicy.Status.ARCHIVED
+    )
+    policy.status = TierPolicy.Status.PUBLISHED
+    policy.published_at = timezone.now()
+    policy.published_by = actor
+    policy.save(update_fields=["status", "published_at", "published_by"])
+    return policy
+
+
+def active_overrides(today: date | None = None):
+    today = today or timezone.localdate()
+    return TierOverride.objects.filter(revoked_at__isnull=True, expires_on__gte=today)
+
+
+def evaluate(policy: TierPolicy, queryset=None, now=None):
+    """Scores every customer (or `queryset`) with the policy: (ids, scores, tiers, raw,
+    normalised, floors). Pure arithmetic over arrays after one read."""
+    pure = spec(policy)
+    cols = metrics.read_columns(queryset, now=now)
+    raw = metrics.raw_values(cols, [c.metric for c in pure.criteria])
+    normalised = scoring.normalised_matrix(raw, pure)
+    score = scoring.scores(normalised, pure)
+    tiers = scoring.assign(score, cols.ids, pure)
+    floors = scoring.score_floors(score, tiers, pure)
+    return cols.ids, score, tiers, raw, normalised, floors
+
+
+def _stats(raw: dict, pure: scoring.Policy) -> dict:
+    out = {}
+    for c in pure.criteria:
+        known = raw[c.metric][~np.isnan(raw[c.metric])]
+        out[c.metric] = {
+            "low": float(known.min()) if len(known) else None,
+            "high": float(known.max()) if len(known) else None,
+            "known": len(known),
+        }
+    return out
+
+
+def run_tiering(actor, policy: TierPolicy, progress=None) -> TierRun:
+    """Scores all customers and proposes a change for each one whose tier would move and who
+    has no live override. Nothing changes on customers: proposals go to review."""
+    access.require(can_set_policy(actor), _("Only a director can start re-tiering."))
+    run = TierRun.objects.create(policy=policy, started_by=actor)
+    try:
+        ids, score, tiers, raw, _normalised, floors = evaluate(policy)
+        if progress:
+            progress(run, 50)
+        current = dict(Customer.objects.values_list("pk", "tier"))
+        protected = set(active_overrides().values_list("customer_id", flat=True))
+        pending = set(
+            TierProposal.objects.filter(status=TierProposal.Status.PENDING).values_list(
+                "customer_id", flat=True
+            )
+        )
+        proposals = [
+            TierProposal(
+                run=run,
+                customer_id=int(cid),
+                from_tier=current.get(int(cid), "") or "",
+                to_tier=str(tier),
+                score=Decimal(f"{s:.2f}"),
+                proposed_by=actor,
+            )
+            for cid, s, tier in zip(ids, score, tiers, strict=True)
+            if (current.get(int(cid)) or "") != tier
+            and int(cid) not in protected
+            and int(cid) not in pending
+        ]
+        with transaction.atomic():
+            TierProposal.objects.bulk_create(proposals, batch_size=5000)
+            labels, counts = (
+                np.unique(tiers.astype(str), return_counts=True) if len(tiers) else ([], [])
+            )
+            run.distribution = {str(k): int(v) for k, v in zip(labels, counts, strict=True)}
+            run.stats = {"floors": floors, "criteria": _stats(raw, spec(policy))}
+            run.customers = len(ids)
+            run.proposals = len(proposals)
+            run.status = TierRun.Status.DONE
+            run.progress = 100
+            run.finished_at = timezone.now()
+            run.save()
+    except Exception as exc:
+        TierRun.objects.filter(pk=run.pk).update(
+            status=TierRun.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    return run
+
+
+# --- proposals and review rounds ---------------------------------------------------------------
+@transaction.atomic
+def propose_change(actor, customer: Customer, to_tier: str, reason: str) -> TierProposal:
+    """Anyone who may change the customer may propose a tier; nobody sets one without review."""
+    customer = access.get_customer(actor, customer.pk, write=True)
+    if to_tier not in Customer.TIERS:
+        raise ValidationError({"to_tier": [_("Choose a valid tier.")]})
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why the tier should change.")]})
+    if to_tier == customer.tier:
+        raise ValidationError({"to_tier": [_("The customer is already in this tier.")]})
+    return TierProposal.objects.create(
+        customer=customer,
+        from_tier=customer.tier,
+        to_tier=to_tier,
+        proposed_by=actor,
+        reason=reason.strip(),
+    )
+
+
+def may_review(actor: User, proposal: TierProposal) -> bool:
+    if actor.is_read_only:
+        return False
+    if proposal.round >= REVIEW_ROUNDS:
+        return actor.sees_everything
+    # round 1: a manager whose subtree holds the customer, or a director
+    return actor.sees_everything or (
+        actor.is_manager
+        and access.visible_customers(actor).filter(pk=proposal.customer_id).exists()
+    )
+
+
+@transaction.atomic
+def review(
+    actor,
+    proposal: TierProposal,
+    decision: str,
+    comment: str = "",
+    adjusted_tier: str = "",
+    effective_on: date | None = None,
+) -> TierProposal:
+    proposal = TierProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != TierProposal.Status.PENDING:
+        raise ValidationError({"decision": [_("This proposal has already been decided.")]})
+    if not may_review(actor, proposal):
+        raise access.AccessDenied(_("You cannot review this proposal in this round."))
+    if (
+        decision in (ProposalReview.Decision.REJECT, ProposalReview.Decision.COMMENT)
+        and not comment.strip()
+    ):
+        raise ValidationError({"comment": [_("Add a comment so the proposer knows why.")]})
+    if decision == ProposalReview.Decision.ADJUST and adjusted_tier not in Customer.TIERS:
+        raise ValidationError({"adjusted_tier": [_("Choose a valid tier.")]})
+    ProposalReview.objects.create(
+        proposal=proposal,
+        reviewer=actor,
+        round=proposal.round,
+        decision=decision,
+        adjusted_tier=adjusted_tier if decision == ProposalReview.Decision.ADJUST else "",
+        comment=comment.strip(),
+    )
+    if decision == ProposalReview.Decision.COMMENT:
+        return proposal
+    if decision == ProposalReview.Decision.REJECT:
+        proposal.status = TierProposal.Status.REJECTED
+        proposal.decided_at = timezone.now()
+    else:
+        if decision == ProposalReview.Decision.ADJUST:
+            proposal.to_tier = adjusted_tier
+        if proposal.round < REVIEW_ROUNDS:
+            proposal.round += 1
+        else:
+            proposal.status = TierProposal.Status.APPROVED
+            proposal.decided_at = timezone.now()
+            proposal.effective_on = effective_on or timezone.localdate()
+    proposal.save()
+    return proposal
+
+
+@transaction.atomic
+def apply_due(today: date | None = None, actor=None) -> int:
+    """Applies approved proposals whose date has come: the customer's tier changes, the history
+    and the audit log record it. Returns how many customers changed."""
+    today = today or timezone.localdate()
+    due = list(
+        TierProposal.objects.select_for_update(of=("self",))
+        .filter(status=TierProposal.Status.APPROVED, effective_on__lte=today)
+        .select_related("customer", "run")
+    )
+    protected = set(active_overrides(today).values_list("customer_id", flat=True))
+    changes, events = [], []
+    for p in due:
+        if p.customer_id in protected:
+            continue
+        changes.append(
+            TierChange(
+                customer_id=p.customer_id,
+                from_tier=p.customer.tier,
+                to_tier=p.to_tier,
+                score=p.score,
+                policy_id=p.run.policy_id if p.run else None,
+                source=TierChange.Source.REVIEW,
+                by=actor,
+            )
+        )
+        events.append(
+            audit.event(
+                actor,
+                AuditEvent.Action.UPDATE,
+                p.customer,
+                customer_id=p.customer_id,
+                changes=[audit.field_change(Customer, "tier", p.customer.tier, p.to_tier)],
+            )
+        )
+    by_tier: dict[str, list[int]] = {}
+    for c in changes:
+        by_tier.setdefault(c.to_tier, []).append(c.customer_id)
+    for tier, ids in by_tier.items():
+        Customer.objects.filter(pk__in=ids).update(tier=tier, updated_at=timezone.now())
+    TierChange.objects.bulk_create(changes)
+    AuditEvent.objects.bulk_create(events)
+    TierProposal.objects.filter(
+        pk__in=[p.pk for p in due if p.customer_id not in protected]
+    ).update(status=TierProposal.Status.APPLIED)
+    return len(changes)
+
+
+@transaction.atomic
+def set_override(
+    actor, customer: Customer, tier: str, reason: str, expires_on: date
+) -> TierOverride:
+    """A manager or director fixes a tier by hand until `expires_on`; re-tiering skips it."""
+    access.require(access.can_reassign(actor), _("Only a manager or director can override a tier."))
+    customer = access.get_customer(actor, customer.pk, write=True)
+    errors = {}
+    if tier not in Customer.TIERS:
+        errors["tier"] = [_("Choose a valid tier.")]
+    if not reason.strip():
+        errors["reason"] = [_("An override needs a reason.")]
+    if expires_on <= timezone.localdate():
+        errors["expires_on"] = [_("The expiry must be in the future.")]
+    if errors:
+        raise ValidationError(errors)
+    active_overrides().filter(customer=customer).update(revoked_at=timezone.now())
+    override = TierOverride.objects.create(
+        customer=customer, tier=tier, reason=reason.strip(), expires_on=expires_on, created_by=actor
+    )
+    if customer.tier != tier:
+        TierChange.objects.create(
+            customer=customer,
+            from_tier=customer.tier,
+            to_tier=tier,
+            source=TierChange.Source.OVERRIDE,
+            by=actor,
+        )
+        audit.record(
+            actor,
+            AuditEvent.Action.UPDATE,
+            customer,
+            customer_id=customer.pk,
+            changes=[audit.field_change(Customer, "tier", customer.tier, tier)],
+        )
+        Customer.objects.filter(pk=customer.pk).update(tier=tier, updated_at=timezone.now())
+    TierProposal.objects.filter(customer=customer, status=TierProposal.Status.PENDING).filter(
+        ~Q(to_tier=tier)
+    ).update(status=TierProposal.Status.REJECTED, decided_at=timezone.now())
+    return override
