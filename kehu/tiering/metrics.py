@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -107,26 +108,29 @@ for _key, _label in RATINGS.items():
 
 
 def read_columns(queryset=None, now: datetime | None = None) -> Columns:
-    """Every customer's columns as arrays ordered by id (one query, values_list: no model
-    instances). Datetimes become POSIX seconds, missing values NaN."""
-    qs = (queryset if queryset is not None else Customer.objects.all()).order_by("pk")
-    rows = list(qs.values_list("pk", *COLUMNS))
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    values = {}
-    for i, name in enumerate(COLUMNS, start=1):
-        if name.endswith("_at"):
-            values[name] = np.fromiter(
-                (r[i].timestamp() if r[i] is not None else np.nan for r in rows),
-                dtype=float,
-                count=len(rows),
-            )
-        else:
-            values[name] = np.fromiter(
-                (float(r[i]) if r[i] is not None else np.nan for r in rows),
-                dtype=float,
-                count=len(rows),
-            )
-    return Columns(ids=ids, values=values, now=now or timezone.now())
+    """Every customer's columns as float arrays ordered by id, in one query whose conversions
+    (decimal → float, datetime → POSIX seconds) happen in the database: through the ORM's
+    converters a million rows took 25 s, most of it parsing decimals and datetimes in Python."""
+    vendor = connection.vendor
+    epoch = "unixepoch({})" if vendor == "sqlite" else "EXTRACT(EPOCH FROM {})::float8"
+    number = "CAST({} AS REAL)" if vendor == "sqlite" else "{}::float8"
+    q = connection.ops.quote_name
+    select = ", ".join(
+        (epoch if name.endswith("_at") else number).format(q(name)) for name in COLUMNS
+    )
+    sql = f"SELECT {q('id')}, {select} FROM {q(Customer._meta.db_table)}"
+    params: list = []
+    if queryset is not None:
+        inner, params = queryset.order_by().values("pk").query.sql_with_params()
+        sql += f" WHERE {q('id')} IN ({inner})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql + f" ORDER BY {q('id')}", params)
+        data = np.array(cursor.fetchall(), dtype=float).reshape(-1, len(COLUMNS) + 1)
+    return Columns(
+        ids=data[:, 0].astype(np.int64),
+        values={name: data[:, i] for i, name in enumerate(COLUMNS, start=1)},
+        now=now or timezone.now(),
+    )
 
 
 def raw_values(cols: Columns, keys) -> dict[str, np.ndarray]:

@@ -180,3 +180,25 @@ def test_a_rep_cannot_set_a_tier_through_the_customer_service(people, book):
         customer_services.update_customer(people.rep, book[0], {"tier": "A"})
     assert "tier" in err.value.message_dict
     assert Customer.objects.get(pk=book[0].pk).tier == "C"
+
+
+def test_metrics_read_dates_and_amounts_in_one_query(people, django_assert_num_queries):
+    from kehu.tiering import metrics
+
+    now = timezone.now()
+    c = people.customer(people.rep, "杭州云帆科技有限公司", cooperation_amount="1234.50")
+    Customer.objects.filter(pk=c.pk).update(
+        last_contact_at=now - timedelta(days=10), created_at=now - timedelta(days=730)
+    )
+    people.customer(people.rep, "宁波海纳贸易有限公司")  # never contacted
+    with django_assert_num_queries(1):
+        cols = metrics.read_columns(now=now)
+    raw = metrics.raw_values(
+        cols, ["purchase_amount", "recency_days", "loyalty_years", "satisfaction"]
+    )
+    assert raw["purchase_amount"][0] == 1234.5
+    assert round(raw["recency_days"][0]) == 10
+    assert round(raw["loyalty_years"][0], 1) == 2.0
+    assert str(raw["recency_days"][1]) == "nan" and str(raw["satisfaction"][0]) == "nan"
+    only_first = metrics.read_columns(Customer.objects.filter(pk=c.pk), now=now)
+    assert list(only_first.ids) == [c.pk]
