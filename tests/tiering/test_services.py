@@ -202,3 +202,20 @@ def test_metrics_read_dates_and_amounts_in_one_query(people, django_assert_num_q
     assert str(raw["recency_days"][1]) == "nan" and str(raw["satisfaction"][0]) == "nan"
     only_first = metrics.read_columns(Customer.objects.filter(pk=c.pk), now=now)
     assert list(only_first.ids) == [c.pk]
+
+
+def test_default_policy_is_valid_and_retier_command_proposes_once(people, book):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from kehu.tiering.defaults import ensure_default_policy
+
+    policy = ensure_default_policy(people.director)
+    assert policy.status == "published" and ensure_default_policy(people.director) == policy
+    out = StringIO()
+    call_command("retier", stdout=out)
+    assert "3 customers scored" in out.getvalue()
+    first = TierProposal.objects.count()
+    call_command("retier", stdout=StringIO())  # pending proposals are not proposed twice
+    assert TierProposal.objects.count() == first

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.customers.models import Customer
 from kehu.demodata import customers as demo
+from kehu.tiering import services as tiering_services
+from kehu.tiering.defaults import ensure_default_policy
 
 
 class Command(BaseCommand):
@@ -36,6 +38,13 @@ class Command(BaseCommand):
             if connection.vendor == "sqlite":
                 cursor.execute("PRAGMA analysis_limit=0")
             cursor.execute("ANALYZE")
+        director = demo.ensure_people()["director"]
+        policy = ensure_default_policy(director)
+        if opts["customers"] <= 10_000:  # a small demo comes with proposals waiting for review
+            run = tiering_services.run_tiering(director, policy)
+            self.stdout.write(
+                f"Re-tiered with {policy}: {run.proposals} changes proposed for review"
+            )
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"Demo data: {made['customers']:,} customers, {made['contacts']:,} contacts, "
