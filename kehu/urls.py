@@ -8,5 +8,6 @@ urlpatterns = [
     path("healthz", core_views.health, name="health"),
     path("accounts/", include("kehu.accounts.urls")),
     path("customers/", include("kehu.customers.urls")),
+    path("tiering/", include("kehu.tiering.urls")),
     path("admin/", admin.site.urls),
 ]

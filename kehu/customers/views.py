@@ -11,10 +11,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kehu.accounts import access
 from kehu.core import audit
+from kehu.tiering import queries as tier_queries
 
 from . import queries, services
 from .forms import BulkActionForm, ContactForm, CustomerFilterForm, CustomerForm, MergeForm
-from .models import Contact, SavedView, Tag
+from .models import Contact, Customer, SavedView, Tag
 from .queries import COLUMNS
 
 
@@ -138,6 +139,10 @@ def customer_detail(request, pk):
             "timeline": queries.timeline(request.user, customer),
             "can_edit": access.can_edit_customer(request.user, customer),
             "merge_form": MergeForm(),
+            # the tier panel: why this tier, and the proposals made for it
+            "explanation": tier_queries.explain_customer(request.user, customer),
+            "proposals": tier_queries.proposals_of(request.user, customer),
+            "tier_choices": Customer.TIERS,
             "contact_form": ContactForm(),
         },
     )

@@ -1,0 +1,90 @@
+"""Read side of tiering: a customer's explanation and the proposals a person may review."""
+
+import numpy as np
+
+from kehu.accounts import access
+from kehu.customers.models import Customer
+
+from . import metrics, scoring, services
+from .models import TierPolicy, TierProposal, TierRun
+
+
+def latest_run() -> TierRun | None:
+    return (
+        TierRun.objects.filter(
+            status=TierRun.Status.DONE, policy__status=TierPolicy.Status.PUBLISHED
+        )
+        .select_related("policy")
+        .first()
+    )
+
+
+def _normalised(value: float, criterion: scoring.Criterion, stats: dict) -> float:
+    """One raw value normalised as the run did it, from the run's stored statistics."""
+    if np.isnan(value):
+        return 0.0
+    if criterion.normalisation == scoring.PERCENTILE:
+        quantiles = stats.get("quantiles")
+        if not quantiles:
+            return 0.0
+        n = float(np.interp(value, quantiles, np.linspace(0, 1, len(quantiles))))
+        return n if criterion.higher_is_better else 1 - n
+    if criterion.normalisation == scoring.MINMAX:
+        criterion = scoring.Criterion(
+            criterion.metric,
+            criterion.weight,
+            criterion.normalisation,
+            criterion.higher_is_better,
+            low=stats.get("low") if criterion.low is None else criterion.low,
+            high=stats.get("high") if criterion.high is None else criterion.high,
+        )
+    return float(scoring.normalise(np.array([value]), criterion)[0])
+
+
+def explain_customer(actor, customer: Customer) -> scoring.Explanation | None:
+    """Why the customer is where it is under the published policy's latest run: each
+    criterion's raw and normalised value, weight and contribution, and the gap to the next
+    tier. None before the first run."""
+    customer = access.get_customer(actor, customer.pk)
+    run = latest_run()
+    if run is None:
+        return None
+    pure = services.spec(run.policy)
+    cols = metrics.read_columns(Customer.objects.filter(pk=customer.pk))
+    raw = metrics.raw_values(cols, [c.metric for c in pure.criteria])
+    normalised = {
+        c.metric: _normalised(
+            float(raw[c.metric][0]), c, run.stats.get("criteria", {}).get(c.metric, {})
+        )
+        for c in pure.criteria
+    }
+    raw_values = {k: (None if np.isnan(v[0]) else round(float(v[0]), 2)) for k, v in raw.items()}
+    tier = customer.tier or pure.tiers[-1].label
+    if tier not in [t.label for t in pure.tiers]:
+        tier = pure.tiers[-1].label
+    explanation = scoring.explain(raw_values, normalised, pure, tier, run.stats.get("floors", {}))
+    for row in explanation.rows:
+        row["label"] = metrics.METRICS[row["metric"]].label
+        row["percent"] = round(row["normalised"] * 100, 1)
+    explanation.run = run
+    return explanation
+
+
+def proposals_to_review(actor):
+    """Pending proposals the actor may decide now: round 1 for managers of the customer's team
+    subtree (and directors), round 2 for directors."""
+    pending = TierProposal.objects.filter(status=TierProposal.Status.PENDING).select_related(
+        "customer", "customer__owner", "proposed_by"
+    )
+    if actor.sees_everything:
+        return pending
+    if actor.is_manager:
+        return pending.filter(round=1, customer__in=access.visible_customers(actor).values("pk"))
+    return pending.none()
+
+
+def proposals_of(actor, customer: Customer):
+    customer = access.get_customer(actor, customer.pk)
+    return customer.tier_proposals.prefetch_related("reviews__reviewer").select_related(
+        "proposed_by"
+    )[:20]

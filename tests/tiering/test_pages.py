@@ -1,0 +1,108 @@
+"""The tier panel on the customer page, proposing from it, and the review queue."""
+
+import pytest
+
+from kehu.tiering import queries, services
+from kehu.tiering.models import TierProposal
+from tests.tiering.test_services import BY_SCORE, CRITERIA
+
+
+@pytest.fixture
+def ran(people):
+    from kehu.tiering.models import CustomerRating
+
+    big = people.customer(
+        people.rep,
+        "杭州云帆科技有限公司",
+        cooperation_amount="900000",
+        annual_budget="800000",
+        tier="C",
+    )
+    people.customer(
+        people.rep,
+        "宁波海纳贸易有限公司",
+        cooperation_amount="400000",
+        annual_budget="300000",
+        tier="B",
+    )
+    people.customer(
+        people.rep2,
+        "北京星辰网络科技有限公司",
+        cooperation_amount="10000",
+        annual_budget="50000",
+        tier="C",
+    )
+    CustomerRating.objects.create(customer=big, metric="industry_growth", value=5)
+    policy = services.publish_policy(
+        people.director,
+        services.create_policy(people.director, "默认客户分级", CRITERIA, BY_SCORE, "score"),
+    )
+    services.run_tiering(people.director, policy)
+    return big
+
+
+def test_the_customer_page_explains_the_tier(people, ran, login):
+    body = login(people.rep).get(f"/customers/{ran.pk}/").content.decode()
+    assert "分级说明" in body and "采购金额（元）" in body
+    explanation = queries.explain_customer(people.rep, ran)
+    assert explanation.score == 100.0
+    assert [r["contribution"] for r in explanation.rows] == [60.0, 30.0, 10.0]
+    assert explanation.tier == "C" and explanation.next_tier == "B"
+
+
+def test_explanation_of_a_middle_customer_adds_up(people, ran):
+    from kehu.customers.models import Customer
+
+    mid = Customer.objects.get(name="宁波海纳贸易有限公司")
+    e = queries.explain_customer(people.rep, mid)
+    assert e.score == round(sum(r["contribution"] for r in e.rows), 2)
+    assert e.tier == "B" and (e.next_tier, e.gap) == ("A", round(70 - e.score, 2))
+
+
+def test_a_rep_proposes_from_the_customer_page(people, ran, login):
+    from kehu.customers.models import Customer
+
+    mid = Customer.objects.get(name="宁波海纳贸易有限公司")
+    client = login(people.rep)
+    client.post(
+        f"/tiering/customers/{mid.pk}/propose/", {"to_tier": "A", "reason": "新签年度框架协议"}
+    )
+    p = TierProposal.objects.get(customer=mid)
+    assert (p.to_tier, p.proposed_by, p.status) == ("A", people.rep, "pending")
+    assert (
+        client.post(
+            f"/tiering/customers/{mid.pk}/propose/", {"to_tier": "A", "reason": ""}
+        ).status_code
+        == 302
+    )
+    assert TierProposal.objects.filter(customer=mid).count() == 1  # the empty reason was refused
+
+
+def test_review_queue_is_for_managers_and_directors_only(people, ran, login):
+    assert login(people.rep).get("/tiering/reviews/").status_code == 404
+    assert "杭州云帆科技有限公司" in login(people.manager).get("/tiering/reviews/").content.decode()
+    assert (
+        "杭州云帆科技有限公司" in login(people.director).get("/tiering/reviews/").content.decode()
+    )
+
+
+def test_a_manager_never_sees_proposals_outside_the_team(people, ran, login):
+    from kehu.customers.models import Customer
+
+    beijing = Customer.objects.get(name="北京星辰网络科技有限公司")
+    TierProposal.objects.create(customer=beijing, from_tier="C", to_tier="B", reason="x")
+    body = login(people.manager).get("/tiering/reviews/").content.decode()
+    assert "北京星辰网络科技有限公司" not in body
+
+
+def test_deciding_both_rounds_from_the_queue(people, ran, login):
+    p = TierProposal.objects.get(customer=ran)
+    login(people.manager).post(f"/tiering/reviews/{p.pk}/", {"decision": "approve"})
+    p.refresh_from_db()
+    assert p.round == 2
+    login(people.director).post(f"/tiering/reviews/{p.pk}/", {"decision": "approve"})
+    p.refresh_from_db()
+    assert p.status == "approved"
+    assert services.apply_due() == 1
+    ran.refresh_from_db()
+    assert ran.tier == "A"
