@@ -1,6 +1,7 @@
 """Read side of tiering: a customer's explanation and the proposals a person may review."""
 
 import numpy as np
+from django.utils.translation import gettext as _
 
 from kehu.accounts import access
 from kehu.customers.models import Customer
@@ -88,3 +89,44 @@ def proposals_of(actor, customer: Customer):
     return customer.tier_proposals.prefetch_related("reviews__reviewer").select_related(
         "proposed_by"
     )[:20]
+
+
+def what_if(actor, pure: scoring.Policy, limit: int = 200) -> dict:
+    """What a policy would do if published and run now, without writing anything: the tier
+    distribution before and after, the from → to matrix, and the customers who would move
+    (highest score first)."""
+    access.require(services.can_set_policy(actor), _("Only a director can preview tier policies."))
+    ids, score, tiers, _raw, _normalised, floors = services.evaluate(pure)
+    current_by_id = dict(Customer.objects.values_list("pk", "tier"))
+    current = np.array([current_by_id.get(int(i)) or "—" for i in ids], dtype=object)
+    new = tiers.astype(str)
+    labels = [t.label for t in pure.tiers]
+    before_labels = labels + sorted({str(c) for c in current} - set(labels))
+    matrix = {
+        b: {a: int(np.sum((current == b) & (new == a))) for a in labels} for b in before_labels
+    }
+    moved = np.flatnonzero(current != new)
+    top = moved[np.argsort(-score[moved], kind="stable")][:limit]
+    names = dict(
+        Customer.objects.filter(pk__in=[int(ids[i]) for i in top]).values_list("pk", "name")
+    )
+    movers = [
+        {
+            "id": int(ids[i]),
+            "name": names.get(int(ids[i]), ""),
+            "from": str(current[i]),
+            "to": str(new[i]),
+            "score": float(score[i]),
+        }
+        for i in top
+    ]
+    return {
+        "total": len(ids),
+        "moved": len(moved),
+        "labels": labels,
+        "before": {b: int(np.sum(current == b)) for b in before_labels},
+        "after": {a: int(np.sum(new == a)) for a in labels},
+        "matrix": matrix,
+        "movers": movers,
+        "floors": floors,
+    }

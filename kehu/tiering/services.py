@@ -68,13 +68,9 @@ def _check(policy: scoring.Policy) -> None:
         raise ValidationError(errors)
 
 
-@transaction.atomic
-def create_policy(
-    actor, name: str, criteria: list[dict], tiers: list[dict], cutoff: str, notes: str = ""
-) -> TierPolicy:
-    """A new draft version of the named policy. `criteria`: dicts of PolicyCriterion fields;
-    `tiers`: dicts with label and value, best first."""
-    access.require(can_set_policy(actor), _("Only a director can change the tier policy."))
+def build_spec(criteria: list[dict], tiers: list[dict], cutoff: str) -> scoring.Policy:
+    """The pure policy from plain dicts (a form, an import), checked: raises ValidationError
+    naming each problem."""
     pure = scoring.Policy(
         criteria=tuple(
             scoring.Criterion(
@@ -83,8 +79,8 @@ def create_policy(
                 normalisation=c.get("normalisation", scoring.MINMAX),
                 higher_is_better=c.get("higher_is_better", True),
                 thresholds=tuple(tuple(map(float, t)) for t in c.get("thresholds", ())),
-                low=c.get("low"),
-                high=c.get("high"),
+                low=None if c.get("low") is None else float(c["low"]),
+                high=None if c.get("high") is None else float(c["high"]),
             )
             for c in criteria
         ),
@@ -92,6 +88,17 @@ def create_policy(
         cutoff=cutoff,
     )
     _check(pure)
+    return pure
+
+
+@transaction.atomic
+def create_policy(
+    actor, name: str, criteria: list[dict], tiers: list[dict], cutoff: str, notes: str = ""
+) -> TierPolicy:
+    """A new draft version of the named policy. `criteria`: dicts of PolicyCriterion fields;
+    `tiers`: dicts with label and value, best first."""
+    access.require(can_set_policy(actor), _("Only a director can change the tier policy."))
+    build_spec(criteria, tiers, cutoff)
     latest = TierPolicy.objects.filter(name=name).order_by("-version").first()
     policy = TierPolicy.objects.create(
         name=name,
@@ -141,10 +148,11 @@ def active_overrides(today: date | None = None):
     return TierOverride.objects.filter(revoked_at__isnull=True, expires_on__gte=today)
 
 
-def evaluate(policy: TierPolicy, queryset=None, now=None):
-    """Scores every customer (or `queryset`) with the policy: (ids, scores, tiers, raw,
-    normalised, floors). Pure arithmetic over arrays after one read."""
-    pure = spec(policy)
+def evaluate(policy, queryset=None, now=None):
+    """Scores every customer (or `queryset`) with the policy (a TierPolicy or an unsaved
+    scoring.Policy): (ids, scores, tiers, raw, normalised, floors). Pure arithmetic over
+    arrays after one read."""
+    pure = policy if isinstance(policy, scoring.Policy) else spec(policy)
     cols = metrics.read_columns(queryset, now=now)
     raw = metrics.raw_values(cols, [c.metric for c in pure.criteria])
     normalised = scoring.normalised_matrix(raw, pure)

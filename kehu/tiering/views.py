@@ -1,6 +1,8 @@
+import csv
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -9,8 +11,9 @@ from django.views.decorators.http import require_POST
 from kehu.accounts import access
 from kehu.customers.models import Customer
 
-from . import queries, services
-from .models import ProposalReview
+from . import defaults, metrics, queries, services
+from .forms import PolicyForm, RowError
+from .models import ProposalReview, TierPolicy, TierRun
 
 
 def review_queue(request):
@@ -63,3 +66,105 @@ def propose(request, customer_pk):
     else:
         messages.success(request, _("Tier change proposed; it takes effect once reviewed."))
     return redirect("customers:detail", pk=customer.pk)
+
+
+def _director_only(request):
+    if not services.can_set_policy(request.user):
+        raise Http404
+
+
+def policy_list(request):
+    _director_only(request)
+    return render(
+        request,
+        "tiering/policies.html",
+        {
+            "policies": TierPolicy.objects.select_related("created_by", "published_by"),
+            "runs": TierRun.objects.select_related("policy")[:10],
+        },
+    )
+
+
+def policy_edit(request):
+    """Edit a new draft (from the published policy, another version, or the defaults); Preview
+    shows what it would do to every customer now, Save keeps it as a draft."""
+    _director_only(request)
+    base = None
+    if request.GET.get("from"):
+        base = get_object_or_404(TierPolicy, pk=request.GET["from"])
+    else:
+        base = TierPolicy.objects.filter(status=TierPolicy.Status.PUBLISHED).first()
+    form = PolicyForm(request.POST or None, initial=PolicyForm.initial_from(base, defaults))
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            criteria, tiers = form.criteria(), form.tiers()
+            if request.POST.get("action") == "save":
+                policy = services.create_policy(
+                    request.user,
+                    form.cleaned_data["name"],
+                    criteria,
+                    tiers,
+                    form.cleaned_data["cutoff"],
+                    notes=form.cleaned_data["notes"],
+                )
+                messages.success(request, _("Draft “%(policy)s” saved.") % {"policy": policy})
+                return redirect("tiering:policies")
+            preview = queries.what_if(
+                request.user, services.build_spec(criteria, tiers, form.cleaned_data["cutoff"])
+            )
+            if request.POST.get("action") == "export":
+                return _movers_csv(preview)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                label = metrics.METRICS[field].label if field in metrics.METRICS else field
+                for error in errors:
+                    form.add_error(
+                        None, f"{label}: {error}" if field not in ("__all__",) else error
+                    )
+        except RowError:
+            pass  # the message is on the field
+    return render(
+        request, "tiering/policy_form.html", {"form": form, "preview": preview, "base": base}
+    )
+
+
+def _movers_csv(preview) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="what-if.csv"'
+    response.write("\ufeff")  # so that Excel opens UTF-8 Chinese correctly
+    writer = csv.writer(response)
+    writer.writerow(
+        [_("customer number"), _("customer name"), _("from tier"), _("to tier"), _("score")]
+    )
+    for m in preview["movers"]:
+        writer.writerow([m["id"], m["name"], m["from"], m["to"], f"{m['score']:.2f}"])
+    return response
+
+
+@require_POST
+def policy_publish(request, pk):
+    _director_only(request)
+    policy = get_object_or_404(TierPolicy, pk=pk)
+    try:
+        services.publish_policy(request.user, policy)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("“%(policy)s” is now the published policy.") % {"policy": policy}
+        )
+    return redirect("tiering:policies")
+
+
+@require_POST
+def policy_run(request, pk):
+    _director_only(request)
+    policy = get_object_or_404(TierPolicy, pk=pk, status=TierPolicy.Status.PUBLISHED)
+    run = services.run_tiering(request.user, policy)
+    messages.success(
+        request,
+        _("%(customers)s customers scored; %(proposals)s changes proposed for review.")
+        % {"customers": f"{run.customers:,}", "proposals": f"{run.proposals:,}"},
+    )
+    return redirect("tiering:policies")
