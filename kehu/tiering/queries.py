@@ -97,8 +97,14 @@ def what_if(actor, pure: scoring.Policy, limit: int = 200) -> dict:
     (highest score first)."""
     access.require(services.can_set_policy(actor), _("Only a director can preview tier policies."))
     ids, score, tiers, _raw, _normalised, floors = services.evaluate(pure)
-    current_by_id = dict(Customer.objects.values_list("pk", "tier"))
-    current = np.array([current_by_id.get(int(i)) or "—" for i in ids], dtype=object)
+    # same order as `ids` (both by id); a customer added in between falls back to the slow path
+    current = np.array(
+        list(Customer.objects.order_by("pk").values_list("tier", flat=True)), dtype=object
+    )
+    if len(current) != len(ids):
+        by_id = dict(Customer.objects.values_list("pk", "tier"))
+        current = np.array([by_id.get(int(i)) or "" for i in ids], dtype=object)
+    current[current == ""] = "—"
     new = tiers.astype(str)
     labels = [t.label for t in pure.tiers]
     before_labels = labels + sorted({str(c) for c in current} - set(labels))
