@@ -4,41 +4,12 @@ import pytest
 
 from kehu.tiering import queries, services
 from kehu.tiering.models import TierProposal
-from tests.tiering.test_services import BY_SCORE, CRITERIA
 
 
 @pytest.fixture
-def ran(people):
-    from kehu.tiering.models import CustomerRating
-
-    big = people.customer(
-        people.rep,
-        "杭州云帆科技有限公司",
-        cooperation_amount="900000",
-        annual_budget="800000",
-        tier="C",
-    )
-    people.customer(
-        people.rep,
-        "宁波海纳贸易有限公司",
-        cooperation_amount="400000",
-        annual_budget="300000",
-        tier="B",
-    )
-    people.customer(
-        people.rep2,
-        "北京星辰网络科技有限公司",
-        cooperation_amount="10000",
-        annual_budget="50000",
-        tier="C",
-    )
-    CustomerRating.objects.create(customer=big, metric="industry_growth", value=5)
-    policy = services.publish_policy(
-        people.director,
-        services.create_policy(people.director, "默认客户分级", CRITERIA, BY_SCORE, "score"),
-    )
+def ran(people, book, policy):
     services.run_tiering(people.director, policy)
-    return big
+    return book[0]
 
 
 def test_the_customer_page_explains_the_tier(people, ran, login):
