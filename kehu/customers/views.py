@@ -142,6 +142,8 @@ def customer_detail(request, pk):
             # the tier panel: why this tier, and the proposals made for it
             "explanation": tier_queries.explain_customer(request.user, customer),
             "proposals": tier_queries.proposals_of(request.user, customer),
+            "tier_history": tier_queries.history_of(request.user, customer),
+            "can_override": access.can_reassign(request.user),
             "tier_choices": Customer.TIERS,
             "contact_form": ContactForm(),
         },

@@ -136,3 +136,29 @@ def what_if(actor, pure: scoring.Policy, limit: int = 200) -> dict:
         "movers": movers,
         "floors": floors,
     }
+
+
+def history_of(actor, customer: Customer):
+    """The customer's tier changes, newest first."""
+    customer = access.get_customer(actor, customer.pk)
+    return customer.tier_changes.select_related("by", "policy")[:20]
+
+
+def transitions(actor, since=None, until=None) -> dict:
+    """How many of the actor's customers actually moved between tiers in a period: the
+    transition matrix (from → to), counted from the tier history."""
+    from django.db.models import Count
+
+    from .models import TierChange
+
+    changes = access.visible(actor, TierChange)
+    if since:
+        changes = changes.filter(at__gte=since)
+    if until:
+        changes = changes.filter(at__lt=until)
+    counts = changes.values("from_tier", "to_tier").annotate(n=Count("id")).order_by()
+    labels = sorted({c["from_tier"] or "—" for c in counts} | {c["to_tier"] for c in counts})
+    matrix = {b: dict.fromkeys(labels, 0) for b in labels}
+    for c in counts:
+        matrix[c["from_tier"] or "—"][c["to_tier"]] = c["n"]
+    return {"labels": labels, "matrix": matrix, "total": sum(c["n"] for c in counts)}

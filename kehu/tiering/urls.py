@@ -9,6 +9,8 @@ urlpatterns = [
     path("policies/<int:pk>/publish/", views.policy_publish, name="policy-publish"),
     path("policies/<int:pk>/run/", views.policy_run, name="policy-run"),
     path("reviews/", views.review_queue, name="review"),
+    path("history/", views.history, name="history"),
+    path("customers/<int:customer_pk>/override/", views.override, name="override"),
     path("reviews/<int:pk>/", views.decide, name="decide"),
     path("customers/<int:customer_pk>/propose/", views.propose, name="propose"),
 ]

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -168,3 +169,45 @@ def policy_run(request, pk):
         % {"customers": f"{run.customers:,}", "proposals": f"{run.proposals:,}"},
     )
     return redirect("tiering:policies")
+
+
+@require_POST
+def override(request, customer_pk):
+    customer = access.get_customer(request.user, customer_pk, write=True)
+    try:
+        services.set_override(
+            request.user,
+            customer,
+            request.POST.get("tier", ""),
+            request.POST.get("reason", ""),
+            parse_date(request.POST.get("expires_on") or "") or timezone.localdate(),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except access.AccessDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("Tier set by hand until the expiry date; re-tiering leaves it alone.")
+        )
+    return redirect("customers:detail", pk=customer.pk)
+
+
+def history(request):
+    """Distribution per run and the transition matrix since a date (default: the last run)."""
+    actor = request.user
+    runs = list(TierRun.objects.filter(status=TierRun.Status.DONE).select_related("policy")[:12])
+    since = parse_date(request.GET.get("since") or "")
+    if since is None and len(runs) > 1:
+        since = timezone.localtime(runs[1].started_at).date()
+    labels = sorted({k for r in runs for k in r.distribution})
+    return render(
+        request,
+        "tiering/history.html",
+        {
+            "runs": runs,
+            "labels": labels,
+            "since": since,
+            "transitions": queries.transitions(actor, since=since),
+        },
+    )

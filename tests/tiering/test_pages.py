@@ -77,3 +77,37 @@ def test_deciding_both_rounds_from_the_queue(people, ran, login):
     assert services.apply_due() == 1
     ran.refresh_from_db()
     assert ran.tier == "A"
+
+
+def test_override_from_the_customer_page_and_the_history(people, ran, login):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kehu.tiering.models import TierChange
+
+    until = (timezone.localdate() + timedelta(days=60)).isoformat()
+    login(people.rep).post(
+        f"/tiering/customers/{ran.pk}/override/", {"tier": "A", "reason": "x", "expires_on": until}
+    )
+    assert not TierChange.objects.exists()  # a rep cannot
+    client = login(people.manager)
+    client.post(
+        f"/tiering/customers/{ran.pk}/override/",
+        {"tier": "A", "reason": "战略客户", "expires_on": until},
+    )
+    ran.refresh_from_db()
+    assert ran.tier == "A"
+    page = client.get(f"/customers/{ran.pk}/").content.decode()
+    assert "人工指定" in page
+    history = client.get("/tiering/history/")
+    assert history.context["transitions"]["matrix"]["C"]["A"] == 1
+
+
+def test_transitions_count_only_visible_customers(people, ran):
+    from kehu.tiering.models import TierChange
+
+    other = people.customer(people.rep2, "北京星辰网络科技有限公司二部")
+    TierChange.objects.create(customer=other, from_tier="C", to_tier="B", source="review")
+    assert queries.transitions(people.rep)["total"] == 0
+    assert queries.transitions(people.director)["total"] == 1
