@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connections
 from django.db.models import Q, QuerySet
 
@@ -50,7 +51,10 @@ def decode_cursor(cursor: str, model_field) -> tuple:
     except Exception as exc:  # noqa: BLE001 - any garbage in a URL is just a bad cursor
         raise ValueError("bad cursor") from exc
     if value is not None and model_field is not None:
-        value = model_field.to_python(value)
+        try:
+            value = model_field.to_python(value)
+        except (ValidationError, TypeError, ValueError) as exc:  # "hangzhou…" as a score
+            raise ValueError("bad cursor") from exc
     return value, pk
 
 

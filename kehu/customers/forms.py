@@ -60,7 +60,12 @@ class CustomerForm(forms.ModelForm):
     def __init__(self, *args, actor: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.actor = actor
-        self.fields["owner"].queryset = access.assignable_owners(actor).order_by("name", "username")
+        owners = access.assignable_owners(actor)
+        if self.instance.owner_id:
+            # keeping the current owner is no reassignment: a collaborator (or a manager
+            # editing a customer shared from another region) must still be able to save
+            owners = owners | User.objects.filter(pk=self.instance.owner_id)
+        self.fields["owner"].queryset = owners.order_by("name", "username")
         self.fields["industry"].queryset = Industry.objects.all()
         self.fields["channel"].queryset = Channel.objects.all()
         if not access.can_reassign(actor):

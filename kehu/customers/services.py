@@ -385,6 +385,9 @@ def merge_customers(actor, keep: Customer, drop: Customer) -> Customer:
         values = [v for v in (getattr(keep, name), getattr(drop, name)) if v]
         if values:
             setattr(keep, name, max(values) if name == "last_contact_at" else min(values))
+    if keep.contacts.filter(is_primary=True).exists():
+        # one primary contact per customer: the kept customer's stays primary
+        drop.contacts.filter(is_primary=True).update(is_primary=False)
     moved = _move_related(drop, keep)
     # collaborators: the dropped customer's owner keeps access as a collaborator
     if drop.owner_id and drop.owner_id != keep.owner_id:

@@ -233,11 +233,14 @@ def customer_edit(request, pk):
                 # deliberate overwrite of the newer version.
                 data = request.POST.copy()
                 data["version"] = exc.current.version
+                # read the saved values first: validating the form copies the input onto
+                # the instance
+                saved = {n: _current_display(exc.current, n) for n in CustomerForm.Meta.fields}
                 form = CustomerForm(data, instance=exc.current, actor=actor)
                 form.is_valid()
                 form.add_error(None, str(exc))
                 stale = [
-                    (form.fields[name].label, _current_display(exc.current, name))
+                    (form.fields[name].label, saved[name])
                     for name in form.changed_data
                     if name in CustomerForm.Meta.fields
                 ]
