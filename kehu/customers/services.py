@@ -255,7 +255,8 @@ def _clean_contact(contact: Contact) -> None:
     for field in ("phone", "phone2"):
         raw = getattr(contact, field)
         value = normalize_phone(raw)
-        if value and not is_valid_phone(value):
+        # "abc" normalises to "": typed but not a number, so refused rather than dropped
+        if clean_text(raw) and not is_valid_phone(value):
             errors[field] = [
                 _(
                     "“%(value)s” is not a valid phone number (mobile 1xxxxxxxxxx or landline with area code)."

@@ -58,3 +58,14 @@ def test_a_stale_edit_lists_the_saved_values_not_the_typed_ones(people, login):
     )
     shown = [value for _label, value in response.context["stale"]]
     assert "经理的修改" in shown and "销售的修改" not in shown
+
+
+def test_a_phone_with_no_digits_is_refused_not_dropped(people):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    c = people.customer(people.rep, "宁波海纳贸易有限公司")
+    with pytest.raises(ValidationError) as err:
+        services.add_contact(people.rep, c, {"name": "王芳", "phone": "abc"})
+    assert "phone" in err.value.message_dict
+    assert not Contact.objects.exists()
