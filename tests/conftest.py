@@ -78,3 +78,23 @@ def client_for(user) -> Client:
 @pytest.fixture
 def login():
     return client_for
+
+
+@pytest.fixture
+def book(people):
+    """One customer per salesperson, plus one of 赵磊's (rep2) shared with 张伟 (rep)."""
+    b = {
+        "rep": people.customer(people.rep, "杭州云帆科技有限公司"),
+        "rep3": people.customer(people.rep3, "上海海纳贸易有限公司"),
+        "rep2": people.customer(people.rep2, "北京星辰网络科技有限公司"),
+        "manager": people.customer(people.manager, "宁波金桥精密制造有限公司"),
+        "director": people.customer(people.director, "深圳博远电子有限公司"),
+        "shared": people.customer(people.rep2, "天津华信物流有限公司"),
+    }
+    customer_services.set_collaborators(people.rep2, b["shared"], [people.rep])
+    return b
+
+
+def names_on(response) -> list[str]:
+    """The customer names on a list page, in the order shown."""
+    return [c.name for c in response.context["page"].rows]

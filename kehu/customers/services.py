@@ -115,7 +115,8 @@ def create_customer(actor, data: dict, *, tags=(), contacts=(), collaborators=()
     access.require(not actor.is_read_only)
     customer = Customer(created_by=actor, updated_by=actor)
     _apply(customer, data, actor)
-    if not access.can_reassign(actor) or "owner" not in data:
+    # a blank owner means the creator: an ownerless customer would vanish from a manager's view
+    if not access.can_reassign(actor) or data.get("owner") is None:
         customer.owner = actor
     customer.team_id = customer.owner.team_id if customer.owner else None
     _normalise(customer)

@@ -3,14 +3,23 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kehu.core.text import (
+    clean_company_name,
     clean_text,
+    is_valid_email,
     is_valid_phone,
     name_key,
+    normalize_email,
     normalize_phone,
     pinyin_forms,
     search_document,
     to_half_width,
 )
+
+FULL_WIDTH = {chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)} | {" ": "\u3000"}
+
+
+def full_width(text: str) -> str:
+    return "".join(FULL_WIDTH.get(ch, ch) for ch in text)
 
 
 @pytest.mark.parametrize(
@@ -71,9 +80,44 @@ def test_search_document_holds_name_pinyin_initials_and_phones():
     ]
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ＡＢＣ１２３", "ABC123"),
+        ("云帆　科技", "云帆 科技"),
+        ("（杭州）", "(杭州)"),
+        ("①②", "①②"),  # not in the full-width block: kept as typed
+    ],
+)
+def test_full_width_letters_digits_and_spaces_become_half_width(raw, expected):
+    assert to_half_width(raw) == expected
+
+
+def test_company_names_keep_chinese_brackets():
+    assert clean_company_name(" 云帆科技(杭州)有限公司 ") == "云帆科技（杭州）有限公司"
+    assert clean_company_name("ACME (China) Ltd.") == "ACME (China) Ltd."
+
+
+@pytest.mark.parametrize(
+    ("email", "valid"),
+    [("wf@haina.cn", True), ("WF@Haina.CN ", True), ("not-an-email", False), ("a@b", False)],
+)
+def test_emails_are_lower_cased_and_checked(email, valid):
+    assert is_valid_email(normalize_email(email)) is valid
+
+
+# --- properties ---------------------------------------------------------------------------
 @given(st.text())
-def test_half_width_is_idempotent(text):
-    assert to_half_width(to_half_width(text)) == to_half_width(text)
+def test_half_width_is_idempotent_and_keeps_the_length(text):
+    once = to_half_width(text)
+    assert to_half_width(once) == once
+    assert len(once) == len(text)
+    assert not any(0xFF01 <= ord(ch) <= 0xFF5E or ch == "\u3000" for ch in once)
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E)))
+def test_full_width_ascii_comes_back_as_typed(text):
+    assert to_half_width(full_width(text)) == text
 
 
 @given(st.text())
@@ -81,9 +125,66 @@ def test_clean_text_is_idempotent_and_trimmed(text):
     once = clean_text(text)
     assert clean_text(once) == once
     assert once == once.strip()
+    assert "  " not in once
 
 
-@given(st.text(alphabet="0123456789+-() 　１２３转", max_size=30))
+@given(st.text(alphabet="0123456789+-() 　１２３转xX#", max_size=30))
 def test_phone_normalisation_is_idempotent(text):
     once = normalize_phone(text)
     assert normalize_phone(once) == once
+
+
+@given(st.text())
+def test_phone_normalisation_is_idempotent_on_any_text(text):
+    once = normalize_phone(text)
+    assert normalize_phone(once) == once
+
+
+@given(
+    mobile=st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+    prefix=st.sampled_from(["", "+86 ", "+86-", "0086 ", "86"]),
+    sep=st.sampled_from(["", " ", "-", "　"]),
+    wide=st.booleans(),
+)
+def test_a_mobile_however_typed_normalises_to_its_eleven_digits(mobile, prefix, sep, wide):
+    typed = prefix + sep.join([mobile[:3], mobile[3:7], mobile[7:]])
+    if wide:
+        typed = full_width(typed)
+    assert normalize_phone(typed) == mobile
+    assert is_valid_phone(normalize_phone(typed))
+
+
+@given(st.text())
+def test_normalised_email_is_idempotent(text):
+    once = normalize_email(text)
+    assert normalize_email(once) == once
+
+
+@given(st.text(alphabet="云帆科技杭州有限公司海纳贸易ABCxyz123 　（）()", max_size=20))
+def test_pinyin_forms_are_lower_case_letters_and_digits(text):
+    full, initials = pinyin_forms(text)
+    assert full == "".join(ch for ch in full if ch.isascii() and ch.isalnum()).lower()
+    assert initials == "".join(ch for ch in initials if ch.isascii() and ch.isalnum()).lower()
+    assert len(initials) <= len(full)
+
+
+@given(st.text(alphabet="云帆科技杭州有限公司集团股份（）() ", min_size=1, max_size=20))
+def test_name_key_ignores_width_and_spacing(name):
+    assert name_key(full_width(name)) == name_key(name)
+    assert name_key(f"  {name} ") == name_key(name)
+
+
+NO_BAR = st.text(alphabet=st.characters(blacklist_characters="|"), max_size=20)
+
+
+@given(
+    NO_BAR,
+    st.lists(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True), max_size=2),
+    st.lists(NO_BAR, max_size=3),
+)
+def test_search_document_parts_are_unique_lower_case_and_hold_the_phones(name, phones, extra):
+    doc = search_document(name, phones, extra)
+    parts = doc.split("|") if doc else []
+    assert len(parts) == len(set(parts))
+    assert doc == doc.lower()
+    assert all(p in parts for p in phones)
