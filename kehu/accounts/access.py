@@ -106,6 +106,14 @@ def can_reassign(actor: User) -> bool:
     return actor.sees_everything or actor.is_manager
 
 
+def can_reassign_customer(actor: User, customer) -> bool:
+    """Managers reassign the customers of their own team subtree, not ones merely shared
+    with them from another team; directors and admins reassign any."""
+    if actor.sees_everything:
+        return True
+    return actor.is_manager and customer.team_id in team_subtree_ids(actor.team)
+
+
 def visible_users(actor: User) -> QuerySet:
     """Users the actor may filter by or pick from: everyone for directors/admins, the subtree
     for managers and viewers, just themselves for reps."""

@@ -153,10 +153,10 @@ def update_customer(
     if version is not None and current.version != version:
         raise StaleEdit(current)
     before = audit.snapshot(current, Customer.AUDITED_FIELDS)
-    old_owner = current.owner_id
+    old_owner, old_team = current.owner_id, current.team_id
     _apply(current, data, actor)
     owner_changed = current.owner_id != old_owner
-    if owner_changed and not access.can_reassign(actor):
+    if owner_changed and not access.can_reassign_customer(actor, Customer(team_id=old_team)):
         raise ValidationError({"owner": [_("Only a manager or director can reassign customers.")]})
     _normalise(current)
     _validate(actor, current, owner_changed=owner_changed)
@@ -442,6 +442,8 @@ def bulk_assign(actor, ids, owner) -> int:
     if not access.assignable_owners(actor).filter(pk=owner.pk).exists():
         raise ValidationError({"owner": [_("You cannot assign customers to this user.")]})
     customers = [c for c in _bulk_targets(actor, ids) if c.owner_id != owner.pk]
+    if not all(access.can_reassign_customer(actor, c) for c in customers):
+        raise access.AccessDenied(_("Some of the selected customers cannot be changed by you."))
     events = [
         audit.event(
             actor,

@@ -69,3 +69,25 @@ def test_a_phone_with_no_digits_is_refused_not_dropped(people):
         services.add_contact(people.rep, c, {"name": "王芳", "phone": "abc"})
     assert "phone" in err.value.message_dict
     assert not Contact.objects.exists()
+
+
+def test_a_manager_cannot_reassign_a_customer_only_shared_with_them(people):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from kehu.accounts.access import AccessDenied
+    from kehu.customers.models import Customer
+
+    theirs = people.customer(people.rep2, "北京星辰网络科技有限公司")
+    services.set_collaborators(people.rep2, theirs, [people.manager])
+    with pytest.raises(ValidationError) as err:
+        services.update_customer(people.manager, theirs, {"owner": people.rep})
+    assert "owner" in err.value.message_dict
+    with pytest.raises(AccessDenied):
+        services.bulk_assign(people.manager, [theirs.pk], people.rep)
+    assert Customer.objects.get(pk=theirs.pk).owner == people.rep2
+    # their own team's customers they still reassign
+    ours = people.customer(people.rep, "杭州云帆科技有限公司")
+    assert (
+        services.update_customer(people.manager, ours, {"owner": people.rep3}).owner == people.rep3
+    )
