@@ -16,7 +16,9 @@ class Team(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
-    path = models.CharField(max_length=255, db_index=True, editable=False, default="/")
+    path = models.CharField(
+        _("position in the tree"), max_length=255, db_index=True, editable=False, default="/"
+    )
 
     class Meta:
         verbose_name = _("team")

@@ -410,7 +410,9 @@ def merge_customers(actor, keep: Customer, drop: Customer) -> Customer:
             "field": "merged",
             "label": _("merged from"),
             "old": f"{drop_repr} (#{drop_pk})",
-            "new": "; ".join(f"{k}: {v}" for k, v in dropped.items() if v),
+            "new": "; ".join(
+                f"{Customer._meta.get_field(k).verbose_name}: {v}" for k, v in dropped.items() if v
+            ),
         },
     )
     changes.append(

@@ -89,7 +89,14 @@ class PolicyCriterion(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.metric} ({self.weight})"
+        return f"{self.label} ({self.weight:g})"
+
+    @property
+    def label(self) -> str:
+        from .metrics import METRICS
+
+        metric = METRICS.get(self.metric)
+        return str(metric.label) if metric else self.metric
 
 
 class PolicyTier(models.Model):

@@ -12,6 +12,7 @@ A policy is
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.utils.translation import gettext as _
 
 MINMAX = "minmax"
 PERCENTILE = "percentile"
@@ -70,48 +71,55 @@ def validate(policy: Policy) -> None:
     normalisations, thresholds out of order, empty or overlapping tiers."""
     errors: dict[str, list[str]] = {}
     if not policy.criteria:
-        errors.setdefault("criteria", []).append("A policy needs at least one criterion.")
+        errors.setdefault("criteria", []).append(_("A policy needs at least one criterion."))
     total = round(sum(c.weight for c in policy.criteria), 6)
     if policy.criteria and total != 100:
-        errors.setdefault("weights", []).append(f"Weights add up to {total:g}, not 100.")
+        errors.setdefault("weights", []).append(
+            _("Weights add up to %(total)s, not 100.") % {"total": f"{total:g}"}
+        )
     for c in policy.criteria:
         if c.weight < 0:
-            errors.setdefault(c.metric, []).append("A weight cannot be negative.")
+            errors.setdefault(c.metric, []).append(_("A weight cannot be negative."))
         if c.normalisation not in NORMALISATIONS:
-            errors.setdefault(c.metric, []).append(f"Unknown normalisation {c.normalisation!r}.")
+            errors.setdefault(c.metric, []).append(
+                _("Unknown normalisation %(name)s.") % {"name": c.normalisation}
+            )
         if c.normalisation == THRESHOLDS:
             cuts = [t for t, _ in c.thresholds]
             if not cuts:
-                errors.setdefault(c.metric, []).append("Thresholds need at least one step.")
+                errors.setdefault(c.metric, []).append(_("Thresholds need at least one step."))
             if cuts != sorted(cuts) or len(set(cuts)) != len(cuts):
-                errors.setdefault(c.metric, []).append("Thresholds must rise strictly.")
+                errors.setdefault(c.metric, []).append(_("Thresholds must rise strictly."))
             if any(not 0 <= v <= 1 for _, v in c.thresholds):
-                errors.setdefault(c.metric, []).append("Threshold values lie between 0 and 1.")
+                errors.setdefault(c.metric, []).append(_("Threshold values lie between 0 and 1."))
         if c.low is not None and c.high is not None and c.low >= c.high:
-            errors.setdefault(c.metric, []).append("The lower bound must be below the upper.")
+            errors.setdefault(c.metric, []).append(_("The lower bound must be below the upper."))
     labels = [t.label for t in policy.tiers]
     if len(labels) < 2:
-        errors.setdefault("tiers", []).append("A policy needs at least two tiers.")
+        errors.setdefault("tiers", []).append(_("A policy needs at least two tiers."))
     if len(set(labels)) != len(labels) or any(not label for label in labels):
-        errors.setdefault("tiers", []).append("Tier labels must be present and distinct.")
+        errors.setdefault("tiers", []).append(_("Tier labels must be present and distinct."))
     if policy.cutoff == BY_SCORE:
         floors = [t.value for t in policy.tiers[:-1]]
         if any(not 0 <= f <= 100 for f in floors):
-            errors.setdefault("tiers", []).append("Score cut-offs lie between 0 and 100.")
+            errors.setdefault("tiers", []).append(_("Score cut-offs lie between 0 and 100."))
         if any(a <= b for a, b in zip(floors, floors[1:], strict=False)):
             errors.setdefault("tiers", []).append(
-                "Score cut-offs overlap: each tier must start strictly below the one above."
+                _("Score cut-offs overlap: each tier must start strictly below the one above.")
             )
     elif policy.cutoff == BY_SHARE:
         shares = [t.value for t in policy.tiers]
         if any(s <= 0 for s in shares):
-            errors.setdefault("tiers", []).append("Every tier needs a share above 0%.")
+            errors.setdefault("tiers", []).append(_("Every tier needs a share above 0%."))
         if round(sum(shares), 6) != 1:
             errors.setdefault("tiers", []).append(
-                f"Tier shares add up to {sum(shares) * 100:g}%, not 100%."
+                _("Tier shares add up to %(total)s%%, not 100%%.")
+                % {"total": f"{sum(shares) * 100:g}"}
             )
     else:
-        errors.setdefault("tiers", []).append(f"Unknown cut-off kind {policy.cutoff!r}.")
+        errors.setdefault("tiers", []).append(
+            _("Unknown cut-off kind %(name)s.") % {"name": policy.cutoff}
+        )
     if errors:
         raise PolicyError(errors)
 

@@ -117,12 +117,14 @@ def policy_edit(request):
             if request.POST.get("action") == "export":
                 return _movers_csv(preview)
         except ValidationError as exc:
+            labels = {"weights": _("weight"), "tiers": _("tiers"), "criteria": _("criteria")}
             for field, errors in exc.message_dict.items():
-                label = metrics.METRICS[field].label if field in metrics.METRICS else field
+                if field in metrics.METRICS:
+                    label = metrics.METRICS[field].label
+                else:
+                    label = labels.get(field)
                 for error in errors:
-                    form.add_error(
-                        None, f"{label}: {error}" if field not in ("__all__",) else error
-                    )
+                    form.add_error(None, f"{label}: {error}" if label else error)
         except RowError:
             pass  # the message is on the field
     return render(

@@ -110,3 +110,10 @@ def test_save_publish_and_run_from_the_pages(people, book, login):
     client.post(f"/tiering/policies/{policy.pk}/run/")
     assert TierProposal.objects.filter(status="pending").count() == 3
     assert "默认客户分级 v1" in client.get("/tiering/policies/").content.decode()
+
+
+def test_policy_errors_are_in_the_readers_language(people, book, login):
+    response = login(people.director).post(
+        "/tiering/policies/new/", form_data(action="preview", weight_potential_revenue="20")
+    )
+    assert "权重: 权重合计为 90，不是 100。" in response.content.decode()

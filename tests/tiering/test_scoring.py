@@ -3,6 +3,7 @@ as asked, ties are stable, and bad policies are refused with a reason."""
 
 import numpy as np
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -174,7 +175,7 @@ def test_explanation_adds_up_and_shows_the_gap_to_the_next_tier():
     ],
 )
 def test_bad_policies_are_refused_with_a_reason(bad, field, words):
-    with pytest.raises(PolicyError) as err:
+    with translation.override("en"), pytest.raises(PolicyError) as err:
         validate(bad)
     assert words in " ".join(err.value.errors[field])
 
