@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.humanize",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "kehu.core",
     "kehu.accounts",
     "kehu.customers",
@@ -146,6 +148,16 @@ LOCALE_PATHS = [BASE_DIR / "kehu" / "locale"]
 TIME_ZONE = os.environ.get("KEHU_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+
+# --- background jobs ------------------------------------------------------------------------
+# django-tasks with the database backend: `kehu serve` starts `kehu worker` beside gunicorn, which
+# runs queued jobs and enqueues the scheduled ones (kehu.core.schedule). Tests run them at once.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("KEHU_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 # --- static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"

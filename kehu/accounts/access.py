@@ -76,11 +76,26 @@ def visible(actor: User, model: type[Model]) -> QuerySet:
     return model._default_manager.filter(customer__in=visible_customers(actor).values("pk"))
 
 
+def rollup_scope(actor: User) -> Q | None:
+    """Rows of a summary keyed by `team` and `owner` (tier snapshots, rollups) the actor may
+    count: their own for reps, their subtree's for managers and team viewers, all for directors
+    (None: no restriction). Customers merely shared with someone are not in their rollups."""
+    if not actor.is_authenticated or not actor.is_active:
+        return Q(pk__in=[])
+    if actor.sees_everything or (actor.is_read_only and not actor.team_id):
+        return None
+    if (actor.is_manager or actor.is_read_only) and actor.team_id:
+        return Q(team_id__in=team_subtree_ids(actor.team)) | Q(owner_id=actor.pk)
+    return Q(owner_id=actor.pk)
+
+
 def get_customer(actor: User, pk, *, write: bool = False):
     """The customer if the actor may see (or, with write=True, change) it; 404 otherwise."""
     qs = editable_customers(actor) if write else visible_customers(actor)
     try:
-        return qs.select_related("owner", "team", "industry", "channel").get(pk=pk)
+        return qs.select_related("owner", "team", "industry", "channel", "score_run__policy").get(
+            pk=pk
+        )
     except (qs.model.DoesNotExist, ValueError, TypeError):
         raise Http404(_("No such customer.")) from None
 

@@ -50,3 +50,32 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.object_repr}"
+
+
+class ScheduledJob(models.Model):
+    """A job that runs on a calendar (re-tiering each quarter, applying approved tier changes
+    each day …). The worker enqueues it when `next_run_at` passes; claiming a run is one
+    conditional UPDATE, so two workers never enqueue the same run twice."""
+
+    class Every(models.TextChoices):
+        DAY = "day", _("Every day")
+        WEEK = "week", _("Every Monday")
+        MONTH = "month", _("First day of each month")
+        QUARTER = "quarter", _("First day of each quarter")
+        YEAR = "year", _("First day of each year")
+        NEVER = "never", _("Never (on demand only)")
+
+    name = models.CharField(_("job"), max_length=60, unique=True)
+    every = models.CharField(_("runs"), max_length=10, choices=Every.choices)
+    hour = models.PositiveSmallIntegerField(_("at hour (local time)"), default=2)
+    next_run_at = models.DateTimeField(_("next run"), null=True, blank=True)
+    last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
+    last_task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled job")
+        verbose_name_plural = _("scheduled jobs")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

@@ -100,6 +100,16 @@ class Customer(models.Model):
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
+    # the re-tiering run (so the policy version and the date) that computed `score`
+    score_run = models.ForeignKey(
+        "tiering.TierRun",
+        verbose_name=_("scored by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # looked up from the customer only
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),

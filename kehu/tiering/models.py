@@ -151,15 +151,19 @@ class TierRun(models.Model):
     the explanations need (each criterion's bounds, the tiers' lowest scores)."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
     policy = models.ForeignKey(TierPolicy, on_delete=models.PROTECT, related_name="runs")
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    # True while queued or running, NULL after: the unique index lets one run at a time exist
+    active = models.BooleanField(null=True, unique=True, editable=False, default=None)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -179,6 +183,10 @@ class TierRun(models.Model):
 
     def __str__(self):
         return f"{self.policy} @ {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
 
 class TierProposal(models.Model):
@@ -313,3 +321,27 @@ class TierChange(models.Model):
 
     def __str__(self):
         return f"{self.customer_id}: {self.from_tier or '—'} → {self.to_tier}"
+
+
+class TierSnapshot(models.Model):
+    """How many customers each owner had in each tier on a day: the distribution over time,
+    recorded daily by the scheduler and after each applied change, so charts never scan the
+    customer table."""
+
+    day = models.DateField(_("day"))
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tier = models.CharField(_("tier"), max_length=2, blank=True)
+    customers = models.PositiveIntegerField(_("customers"))
+
+    class Meta:
+        verbose_name = _("tier snapshot")
+        verbose_name_plural = _("tier snapshots")
+        indexes = [models.Index(fields=["day", "tier"], name="tier_snapshot_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.tier or '-'}: {self.customers}"

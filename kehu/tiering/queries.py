@@ -1,13 +1,14 @@
 """Read side of tiering: a customer's explanation and the proposals a person may review."""
 
 import numpy as np
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from kehu.accounts import access
 from kehu.customers.models import Customer
 
 from . import metrics, scoring, services
-from .models import TierPolicy, TierProposal, TierRun
+from .models import TierPolicy, TierProposal, TierRun, TierSnapshot
 
 
 def latest_run() -> TierRun | None:
@@ -91,19 +92,13 @@ def proposals_of(actor, customer: Customer):
     )[:20]
 
 
-def what_if(actor, pure: scoring.Policy, limit: int = 200) -> dict:
+def what_if(actor, pure: scoring.Policy, limit: int | None = 200) -> dict:
     """What a policy would do if published and run now, without writing anything: the tier
     distribution before and after, the from → to matrix, and the customers who would move
     (highest score first)."""
     access.require(services.can_set_policy(actor), _("Only a director can preview tier policies."))
     ids, score, tiers, _raw, _normalised, floors = services.evaluate(pure)
-    # same order as `ids` (both by id); a customer added in between falls back to the slow path
-    current = np.array(
-        list(Customer.objects.order_by("pk").values_list("tier", flat=True)), dtype=object
-    )
-    if len(current) != len(ids):
-        by_id = dict(Customer.objects.values_list("pk", "tier"))
-        current = np.array([by_id.get(int(i)) or "" for i in ids], dtype=object)
+    current = services.current_tiers(ids).astype(object)
     current[current == ""] = "—"
     new = tiers.astype(str)
     labels = [t.label for t in pure.tiers]
@@ -113,9 +108,7 @@ def what_if(actor, pure: scoring.Policy, limit: int = 200) -> dict:
     }
     moved = np.flatnonzero(current != new)
     top = moved[np.argsort(-score[moved], kind="stable")][:limit]
-    names = dict(
-        Customer.objects.filter(pk__in=[int(ids[i]) for i in top]).values_list("pk", "name")
-    )
+    names = _names(ids[top])
     movers = [
         {
             "id": int(ids[i]),
@@ -135,6 +128,36 @@ def what_if(actor, pure: scoring.Policy, limit: int = 200) -> dict:
         "matrix": matrix,
         "movers": movers,
         "floors": floors,
+    }
+
+
+def _names(ids: np.ndarray) -> dict[int, str]:
+    """Customer names by id: a lookup for a page of them, one ordered scan for an export of
+    hundreds of thousands (an IN list that long exceeds SQLite's parameter limit)."""
+    if len(ids) <= 2000:
+        return dict(Customer.objects.filter(pk__in=ids.tolist()).values_list("pk", "name"))
+    wanted = set(ids.tolist())
+    return {pk: name for pk, name in Customer.objects.values_list("pk", "name") if pk in wanted}
+
+
+def distribution_over_time(actor, since=None) -> dict:
+    """Customers per tier on each day a snapshot was taken (daily, by the scheduler), limited
+    to the teams and owners the actor may see: {"days": [...], "series": {tier: [...]}}."""
+    rows = TierSnapshot.objects.all()
+    scope = access.rollup_scope(actor)
+    if scope is not None:
+        rows = rows.filter(scope)
+    if since:
+        rows = rows.filter(day__gte=since)
+    counts = rows.values("day", "tier").annotate(n=Sum("customers")).order_by("day", "tier")
+    days = sorted({r["day"] for r in counts})
+    position = {d: i for i, d in enumerate(days)}
+    series: dict[str, list[int]] = {}
+    for r in counts:
+        series.setdefault(r["tier"] or "—", [0] * len(days))[position[r["day"]]] = r["n"]
+    return {
+        "days": [d.isoformat() for d in days],
+        "series": dict(sorted(series.items(), key=lambda kv: (kv[0] == "—", kv[0]))),
     }
 
 

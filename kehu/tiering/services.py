@@ -1,19 +1,19 @@
 """Every write of tiering: policies, runs, proposals and their review rounds, overrides, and
 applying approved changes. Set-based where it touches all customers."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import numpy as np
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.accounts import access
 from kehu.accounts.models import User
-from kehu.core import audit
+from kehu.core import audit, bulk
 from kehu.core.models import AuditEvent
 from kehu.customers.models import Customer
 
@@ -27,6 +27,7 @@ from .models import (
     TierPolicy,
     TierProposal,
     TierRun,
+    TierSnapshot,
 )
 
 REVIEW_ROUNDS = 2  # 1: the owner's manager, 2: the director
@@ -179,55 +180,176 @@ def _stats(raw: dict, pure: scoring.Policy) -> dict:
     return out
 
 
-def run_tiering(actor, policy: TierPolicy, progress=None) -> TierRun:
-    """Scores all customers and proposes a change for each one whose tier would move and who
-    has no live override. Nothing changes on customers: proposals go to review."""
-    access.require(can_set_policy(actor), _("Only a director can start re-tiering."))
-    run = TierRun.objects.create(policy=policy, started_by=actor)
+STALE_AFTER = timedelta(minutes=30)  # a run that has not reported for this long has died
+
+
+def start_run(actor, policy: TierPolicy | None = None, *, enqueue: bool = True) -> TierRun:
+    """Queues a re-tiering of every customer with the published policy (or `policy`) as a
+    background job; `actor` None is the scheduler. One run at a time: a second start while one
+    is queued or running is refused (the unique `active` flag decides, not a read-then-write)."""
+    access.require(
+        actor is None or can_set_policy(actor), _("Only a director can start re-tiering.")
+    )
+    policy = policy or TierPolicy.objects.filter(status=TierPolicy.Status.PUBLISHED).first()
+    if policy is None or policy.status != TierPolicy.Status.PUBLISHED:
+        raise ValidationError({"policy": [_("Publish a tier policy before re-tiering.")]})
+    _fail_stale_runs()
     try:
-        ids, score, tiers, raw, _normalised, floors = evaluate(policy)
-        if progress:
-            progress(run, 50)
-        current = dict(Customer.objects.values_list("pk", "tier"))
-        protected = set(active_overrides().values_list("customer_id", flat=True))
-        pending = set(
+        with transaction.atomic():
+            run = TierRun.objects.create(policy=policy, started_by=actor, active=True)
+    except IntegrityError:
+        raise ValidationError(
+            {"run": [_("A re-tiering run is already queued or running.")]}
+        ) from None
+    if enqueue:
+        from .tasks import retier_run
+
+        retier_run.enqueue(run.pk)
+    return run
+
+
+def run_now(actor, policy: TierPolicy | None = None) -> TierRun:
+    """Re-tiers in this process (the command line, the demo); the worker skips the run."""
+    return execute_run(start_run(actor, policy, enqueue=False).pk)
+
+
+def run_tiering(actor, policy: TierPolicy) -> TierRun:
+    """Queues a run; with the immediate backend (tests) it has finished on return."""
+    run = start_run(actor, policy)
+    run.refresh_from_db()
+    return run
+
+
+def _fail_stale_runs() -> None:
+    cutoff = timezone.now() - STALE_AFTER
+    TierRun.objects.filter(active=True).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    ).update(
+        status=TierRun.Status.FAILED,
+        active=None,
+        error="stopped: no progress for 30 minutes",
+        finished_at=timezone.now(),
+    )
+
+
+def current_tiers(ids: np.ndarray) -> np.ndarray:
+    """Every customer's tier today, aligned with `ids` ('' for none or for a customer created
+    since the scores were read)."""
+    rows = np.array(Customer.objects.order_by("pk").values_list("pk", "tier"), dtype=object)
+    out = np.full(len(ids), "", dtype="<U2")
+    if len(rows) and len(ids):
+        known = rows[:, 0].astype(np.int64)
+        positions = np.clip(np.searchsorted(known, ids), 0, len(known) - 1)
+        found = known[positions] == ids
+        out[found] = rows[positions[found], 1].astype("<U2")
+    return out
+
+
+def execute_run(run_id: int) -> TierRun:
+    """The job: scores every customer, writes each score with the run back to the customer,
+    and proposes a change for each one whose tier would move, has no live override and no
+    proposal pending. Customers' tiers do not change here: proposals go to review. Runs once
+    even if two workers pick it up (the QUEUED → RUNNING claim is one conditional UPDATE)."""
+    now = timezone.now()
+    claimed = TierRun.objects.filter(pk=run_id, status=TierRun.Status.QUEUED).update(
+        status=TierRun.Status.RUNNING, heartbeat_at=now
+    )
+    run = TierRun.objects.select_related("policy", "started_by").get(pk=run_id)
+    if not claimed:
+        return run
+
+    def progress(percent):
+        TierRun.objects.filter(pk=run_id).update(progress=percent, heartbeat_at=timezone.now())
+
+    try:
+        ids, score, tiers, raw, _normalised, floors = evaluate(run.policy)
+        progress(40)
+        score = np.round(score, 2)
+        with transaction.atomic():
+            bulk.update_from(
+                Customer._meta.db_table,
+                [("score", "numeric(5,2)")],
+                zip(ids.tolist(), score.tolist(), strict=True),
+                constant={"score_run_id": run.pk},
+            )
+        progress(70)
+        current = current_tiers(ids)
+        protected = np.fromiter(active_overrides().values_list("customer_id", flat=True), np.int64)
+        pending = np.fromiter(
             TierProposal.objects.filter(status=TierProposal.Status.PENDING).values_list(
                 "customer_id", flat=True
-            )
+            ),
+            np.int64,
         )
-        proposals = [
-            TierProposal(
-                run=run,
-                customer_id=int(cid),
-                from_tier=current.get(int(cid), "") or "",
-                to_tier=str(tier),
-                score=Decimal(f"{s:.2f}"),
-                proposed_by=actor,
-            )
-            for cid, s, tier in zip(ids, score, tiers, strict=True)
-            if (current.get(int(cid)) or "") != tier
-            and int(cid) not in protected
-            and int(cid) not in pending
-        ]
+        moves = (current != tiers.astype("<U2")) & ~np.isin(ids, protected) & ~np.isin(ids, pending)
+        progress(80)
         with transaction.atomic():
-            TierProposal.objects.bulk_create(proposals, batch_size=5000)
-            labels, counts = (
-                np.unique(tiers.astype(str), return_counts=True) if len(tiers) else ([], [])
+            proposals = _insert_proposals(
+                run, ids[moves], current[moves], tiers[moves], score[moves]
             )
-            run.distribution = {str(k): int(v) for k, v in zip(labels, counts, strict=True)}
-            run.stats = {"floors": floors, "criteria": _stats(raw, spec(policy))}
-            run.customers = len(ids)
-            run.proposals = len(proposals)
-            run.status = TierRun.Status.DONE
-            run.progress = 100
-            run.finished_at = timezone.now()
-            run.save()
+            labels, counts = np.unique(tiers.astype(str), return_counts=True)
+            TierRun.objects.filter(pk=run_id).update(
+                distribution={str(k): int(v) for k, v in zip(labels, counts, strict=True)},
+                stats={"floors": floors, "criteria": _stats(raw, spec(run.policy))},
+                customers=len(ids),
+                proposals=proposals,
+                status=TierRun.Status.DONE,
+                progress=100,
+                active=None,
+                finished_at=timezone.now(),
+            )
     except Exception as exc:
-        TierRun.objects.filter(pk=run.pk).update(
-            status=TierRun.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        TierRun.objects.filter(pk=run_id).update(
+            status=TierRun.Status.FAILED,
+            active=None,
+            error=str(exc)[:2000],
+            finished_at=timezone.now(),
         )
         raise
+    run.refresh_from_db()
     return run
+
+
+def _insert_proposals(run, ids, from_tiers, to_tiers, scores) -> int:
+    """Pending proposals for the run, written set-based (executemany / COPY: a run can propose
+    hundreds of thousands of changes)."""
+    created = connection.ops.adapt_datetimefield_value(timezone.now())
+    actor = run.started_by_id
+    rows = (
+        (run.pk, cid, old, new, s, TierProposal.Status.PENDING.value, 1, actor, "", created)
+        for cid, old, new, s in zip(
+            ids.tolist(), from_tiers.tolist(), to_tiers.tolist(), scores.tolist(), strict=True
+        )
+    )
+    columns = [
+        "run_id",
+        "customer_id",
+        "from_tier",
+        "to_tier",
+        "score",
+        "status",
+        "round",
+        "proposed_by_id",
+        "reason",
+        "created_at",
+    ]
+    bulk.insert_rows(TierProposal._meta.db_table, columns, rows)
+    return len(ids)
+
+
+def record_snapshot(day: date | None = None) -> int:
+    """Today's tier distribution per team and owner (replacing the day's earlier one): one
+    GROUP BY over customers, a few thousand rows out."""
+    day = day or timezone.localdate()
+    rows = (
+        Customer.objects.order_by()
+        .values("team_id", "owner_id", "tier")
+        .annotate(customers=Count("pk"))
+    )
+    with transaction.atomic():
+        TierSnapshot.objects.filter(day=day).delete()
+        made = TierSnapshot.objects.bulk_create(TierSnapshot(day=day, **row) for row in rows)
+    return len(made)
 
 
 # --- proposals and review rounds ---------------------------------------------------------------
@@ -397,3 +519,23 @@ def set_override(
         ~Q(to_tier=tier)
     ).update(status=TierProposal.Status.REJECTED, decided_at=timezone.now())
     return override
+
+
+# --- the schedule -------------------------------------------------------------------------------
+RETIER_JOB = "tiering.retier"
+
+
+def retier_schedule():
+    """The scheduled re-tier's calendar and next run."""
+    from kehu.core import schedule
+
+    return next(j for j in schedule.ensure_jobs() if j.name == RETIER_JOB)
+
+
+def set_retier_schedule(actor, every: str):
+    from kehu.core import schedule
+
+    access.require(can_set_policy(actor), _("Only a director can change the tier policy."))
+    if every not in schedule.Every.values:
+        raise ValidationError({"every": [_("Choose how often re-tiering runs.")]})
+    return schedule.set_every(RETIER_JOB, every)

@@ -1,8 +1,8 @@
-import csv
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.accounts import access
+from kehu.core.models import ScheduledJob
 from kehu.customers.models import Customer
+from kehu.sheets import export
 
 from . import defaults, metrics, queries, services
 from .forms import PolicyForm, RowError
@@ -80,8 +82,12 @@ def policy_list(request):
         request,
         "tiering/policies.html",
         {
-            "policies": TierPolicy.objects.select_related("created_by", "published_by"),
-            "runs": TierRun.objects.select_related("policy")[:10],
+            "policies": TierPolicy.objects.select_related(
+                "created_by", "published_by"
+            ).prefetch_related("tiers", "criteria"),
+            "schedule": services.retier_schedule(),
+            "schedule_choices": ScheduledJob.Every.choices,
+            **_runs_context(),
         },
     )
 
@@ -111,11 +117,11 @@ def policy_edit(request):
                 )
                 messages.success(request, _("Draft “%(policy)s” saved.") % {"policy": policy})
                 return redirect("tiering:policies")
-            preview = queries.what_if(
-                request.user, services.build_spec(criteria, tiers, form.cleaned_data["cutoff"])
-            )
-            if request.POST.get("action") == "export":
-                return _movers_csv(preview)
+            pure = services.build_spec(criteria, tiers, form.cleaned_data["cutoff"])
+            if request.POST.get("action") in ("export", "export-csv"):
+                movers = queries.what_if(request.user, pure, limit=None)["movers"]
+                return _movers_export(movers, csv=request.POST["action"] == "export-csv")
+            preview = queries.what_if(request.user, pure)
         except ValidationError as exc:
             labels = {"weights": _("weight"), "tiers": _("tiers"), "criteria": _("criteria")}
             for field, errors in exc.message_dict.items():
@@ -132,17 +138,21 @@ def policy_edit(request):
     )
 
 
-def _movers_csv(preview) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="what-if.csv"'
-    response.write("\ufeff")  # so that Excel opens UTF-8 Chinese correctly
-    writer = csv.writer(response)
-    writer.writerow(
-        [_("customer number"), _("customer name"), _("from tier"), _("to tier"), _("score")]
-    )
-    for m in preview["movers"]:
-        writer.writerow([m["id"], m["name"], m["from"], m["to"], f"{m['score']:.2f}"])
-    return response
+def _movers_export(movers, csv=False):
+    """Every customer who would move, highest score first, as .xlsx (or CSV)."""
+    tiers = list(Customer.TIERS)
+    columns = [
+        export.Column(_("customer number"), export.INTEGER),
+        export.Column(_("customer name"), width=36),
+        export.Column(_("from tier"), choices=tiers),
+        export.Column(_("to tier"), choices=tiers),
+        export.Column(_("score"), export.NUMBER),
+    ]
+    rows = ([m["id"], m["name"], m["from"], m["to"], round(m["score"], 2)] for m in movers)
+    name = _("what-if")
+    if csv:
+        return export.csv_response(name, columns, rows)
+    return export.xlsx_response(name, _("customers who would move"), columns, rows)
 
 
 @require_POST
@@ -162,14 +172,40 @@ def policy_publish(request, pk):
 
 @require_POST
 def policy_run(request, pk):
+    """Queues a re-tiering job; the policies page follows its progress."""
     _director_only(request)
     policy = get_object_or_404(TierPolicy, pk=pk, status=TierPolicy.Status.PUBLISHED)
-    run = services.run_tiering(request.user, policy)
-    messages.success(
-        request,
-        _("%(customers)s customers scored; %(proposals)s changes proposed for review.")
-        % {"customers": f"{run.customers:,}", "proposals": f"{run.proposals:,}"},
-    )
+    try:
+        services.start_run(request.user, policy)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("Re-tiering started; its progress shows below. Changes go to review.")
+        )
+    return redirect("tiering:policies")
+
+
+def runs(request):
+    """The runs table; htmx polls it while a run is queued or running."""
+    _director_only(request)
+    return render(request, "tiering/partials/runs.html", _runs_context())
+
+
+def _runs_context() -> dict:
+    runs = list(TierRun.objects.select_related("policy", "started_by")[:10])
+    return {"runs": runs, "running": any(r.in_progress for r in runs)}
+
+
+@require_POST
+def retier_schedule(request):
+    _director_only(request)
+    try:
+        services.set_retier_schedule(request.user, request.POST.get("every", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Re-tiering schedule saved."))
     return redirect("tiering:policies")
 
 
@@ -196,9 +232,13 @@ def override(request, customer_pk):
 
 
 def history(request):
-    """Distribution per run and the transition matrix since a date (default: the last run)."""
+    """The distribution over time (daily snapshots, the actor's teams), the distribution per
+    run, and the transition matrix since a date (default: the last run)."""
     actor = request.user
     runs = list(TierRun.objects.filter(status=TierRun.Status.DONE).select_related("policy")[:12])
+    over_time = queries.distribution_over_time(
+        actor, since=timezone.localdate() - timedelta(days=730)
+    )
     since = parse_date(request.GET.get("since") or "")
     if since is None and len(runs) > 1:
         since = timezone.localtime(runs[1].started_at).date()
@@ -211,5 +251,23 @@ def history(request):
             "labels": labels,
             "since": since,
             "transitions": queries.transitions(actor, since=since),
+            "chart": _distribution_chart(over_time),
         },
     )
+
+
+def _distribution_chart(over_time: dict) -> dict | None:
+    """An ECharts option: customers per tier over time, stacked."""
+    if not over_time["days"]:
+        return None
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0},
+        "grid": {"left": 50, "right": 20, "top": 40, "bottom": 30},
+        "xAxis": {"type": "category", "data": over_time["days"]},
+        "yAxis": {"type": "value", "name": _("customers")},
+        "series": [
+            {"name": tier, "type": "line", "stack": "tiers", "areaStyle": {}, "data": values}
+            for tier, values in over_time["series"].items()
+        ],
+    }

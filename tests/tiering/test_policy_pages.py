@@ -1,8 +1,10 @@
 """The policy editor with its what-if preview, publishing and running from the page."""
 
+import io
 from decimal import Decimal
 
 import pytest
+from python_calamine import CalamineWorkbook
 
 from kehu.tiering.models import TierPolicy, TierProposal
 
@@ -70,11 +72,25 @@ def test_preview_shows_the_distribution_and_movers_without_writing(people, book,
     assert not TierPolicy.objects.exists() and not TierProposal.objects.exists()
 
 
-def test_movers_export_as_csv(people, book, login):
+def test_movers_export_as_xlsx_lists_every_mover_with_a_frozen_header(people, book, login):
     response = login(people.director).post("/tiering/policies/new/", form_data(action="export"))
-    body = response.content.decode("utf-8-sig")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0)
+    rows = sheet.to_python()
+    assert rows[0] == ["客户编号", "客户名称", "原分级", "新分级", "评分"]
+    assert [book[0].pk, "杭州测试0科技有限公司", "C", "A"] == [int(rows[1][0]), *rows[1][1:4]]
+    assert isinstance(rows[1][4], float)  # a number cell, not text
+    preview = login(people.director).post("/tiering/policies/new/", form_data(action="preview"))
+    moved = preview.context["preview"]["moved"]
+    assert moved >= 2
+    assert len(rows) == 1 + moved  # the header, then every mover (the page shows 200 at most)
+
+
+def test_movers_export_as_csv_opens_in_excel(people, book, login):
+    response = login(people.director).post("/tiering/policies/new/", form_data(action="export-csv"))
+    assert response.content.startswith("\ufeff".encode())
     assert response["Content-Type"].startswith("text/csv")
-    assert "杭州测试0科技有限公司,C,A" in body
+    assert "杭州测试0科技有限公司,C,A" in response.content.decode("utf-8-sig")
 
 
 def test_weights_that_do_not_add_up_are_shown_on_the_form(people, book, login):

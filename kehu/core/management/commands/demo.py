@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.customers.models import Customer
 from kehu.demodata import customers as demo
+from kehu.demodata import tiers as demo_tiers
 from kehu.tiering import services as tiering_services
 from kehu.tiering.defaults import ensure_default_policy
 
@@ -40,8 +41,11 @@ class Command(BaseCommand):
             cursor.execute("ANALYZE")
         director = demo.ensure_people()["director"]
         policy = ensure_default_policy(director)
+        drifted = demo_tiers.seed_tiers(policy)
+        demo_tiers.seed_history()
+        self.stdout.write(f"Tiers from {policy}; {drifted:,} customers' purchases changed since")
         if opts["customers"] <= 10_000:  # a small demo comes with proposals waiting for review
-            run = tiering_services.run_tiering(director, policy)
+            run = tiering_services.run_now(director, policy)
             self.stdout.write(
                 f"Re-tiered with {policy}: {run.proposals} changes proposed for review"
             )

@@ -1,4 +1,6 @@
 import os
+import signal
+import subprocess
 import sys
 
 from django.conf import settings
@@ -8,13 +10,21 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Command(BaseCommand):
-    help = _("Serve Kehu with gunicorn (sync workers) and whitenoise for static files.")
+    help = _(
+        "Serve Kehu with gunicorn (sync workers) and whitenoise for static files, and run the "
+        "background worker beside it."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("KEHU_BIND", "127.0.0.1:8000"))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("KEHU_WORKERS", "2")))
         parser.add_argument(
             "--no-migrate", action="store_true", help="skip applying migrations first"
+        )
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="do not start the background worker (run `kehu worker` elsewhere)",
         )
 
     def handle(self, *args, **opts):
@@ -39,4 +49,20 @@ class Command(BaseCommand):
         ]
         self.stdout.write(f"Kehu: http://{opts['bind']}/")
         sys.stdout.flush()
-        os.execv(gunicorn, argv)
+        if opts["no_worker"]:
+            os.execv(gunicorn, argv)
+        kehu = os.path.join(os.path.dirname(sys.executable), "kehu")
+        children = [subprocess.Popen([kehu, "worker"]), subprocess.Popen(argv)]
+
+        def stop(signum, frame):
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        # gunicorn is the service: when it ends, the worker ends with it
+        code = children[1].wait()
+        stop(None, None)
+        children[0].wait(timeout=60)
+        sys.exit(code)

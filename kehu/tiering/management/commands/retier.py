@@ -36,7 +36,7 @@ class Command(BaseCommand):
         if actor is None or not services.can_set_policy(actor):
             raise CommandError("Re-tiering needs a director or admin (--as USERNAME).")
         started = time.monotonic()
-        run = services.run_tiering(actor, policy)
+        run = services.run_now(actor, policy)
         self.stdout.write(
             f"{policy}: {run.customers:,} customers scored, {run.proposals:,} changes proposed for review "
             f"in {time.monotonic() - started:.1f}s; distribution {run.distribution}"
