@@ -1,7 +1,10 @@
 """Read side of tiering: a customer's explanation and the proposals a person may review."""
 
+from datetime import datetime
+
 import numpy as np
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.accounts import access
@@ -167,6 +170,13 @@ def history_of(actor, customer: Customer):
     return customer.tier_changes.select_related("by", "policy")[:20]
 
 
+def _start_of(day):
+    """A date as the start of that day in the local time zone (a datetime passes through)."""
+    if isinstance(day, datetime):
+        return day
+    return timezone.make_aware(datetime(day.year, day.month, day.day))
+
+
 def transitions(actor, since=None, until=None) -> dict:
     """How many of the actor's customers actually moved between tiers in a period: the
     transition matrix (from → to), counted from the tier history."""
@@ -176,9 +186,9 @@ def transitions(actor, since=None, until=None) -> dict:
 
     changes = access.visible(actor, TierChange)
     if since:
-        changes = changes.filter(at__gte=since)
+        changes = changes.filter(at__gte=_start_of(since))
     if until:
-        changes = changes.filter(at__lt=until)
+        changes = changes.filter(at__lt=_start_of(until))
     counts = changes.values("from_tier", "to_tier").annotate(n=Count("id")).order_by()
     labels = sorted({c["from_tier"] or "—" for c in counts} | {c["to_tier"] for c in counts})
     matrix = {b: dict.fromkeys(labels, 0) for b in labels}

@@ -239,7 +239,10 @@ def history(request):
     over_time = queries.distribution_over_time(
         actor, since=timezone.localdate() - timedelta(days=730)
     )
+    for newer, older in zip(runs, runs[1:], strict=False):
+        older.next_started = newer.started_at  # "between this run and the next" links
     since = parse_date(request.GET.get("since") or "")
+    until = parse_date(request.GET.get("until") or "")
     if since is None and len(runs) > 1:
         since = timezone.localtime(runs[1].started_at).date()
     labels = sorted({k for r in runs for k in r.distribution})
@@ -250,7 +253,11 @@ def history(request):
             "runs": runs,
             "labels": labels,
             "since": since,
-            "transitions": queries.transitions(actor, since=since),
+            "until": until,
+            # `until` is inclusive on the page: changes before the next day's start
+            "transitions": queries.transitions(
+                actor, since=since, until=until and until + timedelta(days=1)
+            ),
             "chart": _distribution_chart(over_time),
         },
     )

@@ -202,3 +202,20 @@ def test_history_page_draws_the_distribution_chart(people, book, policy, login):
     )
     option = json.loads(page[start : page.index("</script>", start)])
     assert {s["name"] for s in option["series"]} == {"B", "C"}
+
+
+def test_transitions_between_two_dates(people, book, policy, login):
+    from kehu.tiering.models import TierChange
+
+    TierChange.objects.create(customer=book[0], from_tier="C", to_tier="A", source="review")
+    old = TierChange.objects.create(customer=book[2], from_tier="C", to_tier="B", source="review")
+    TierChange.objects.filter(pk=old.pk).update(at=timezone.now() - timedelta(days=40))
+    client = login(people.director)
+    today = timezone.localdate()
+    recent = client.get(f"/tiering/history/?since={today - timedelta(days=7)}")
+    assert recent.context["transitions"]["total"] == 1
+    earlier = client.get(
+        f"/tiering/history/?since={today - timedelta(days=60)}&until={today - timedelta(days=30)}"
+    )
+    assert earlier.context["transitions"]["matrix"]["C"]["B"] == 1
+    assert earlier.context["transitions"]["total"] == 1
