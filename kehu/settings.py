@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "kehu.accounts",
     "kehu.customers",
     "kehu.tiering",
+    "kehu.followups",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "kehu.followups.context_processors.unread",
             ],
         },
     },
@@ -121,7 +123,7 @@ AUTH_USER_MODEL = "accounts.User"
 
 # --- auth and sessions ----------------------------------------------------------------------
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "customers:list"
+LOGIN_REDIRECT_URL = "home"  # My day for sales people, the list for viewers
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -185,6 +187,17 @@ KEHU_MAX_PAGE_SIZE = 200
 # Lists show exact totals up to this many rows, then "10,000+" (exact counts of big sets halve
 # page throughput; see ARCHITECTURE.md).
 KEHU_COUNT_CAP = envint("KEHU_COUNT_CAP", 10_000)
+
+# Follow-ups and the public pool (公海)
+KEHU_UPCOMING_DAYS = envint("KEHU_UPCOMING_DAYS", 7)  # My day looks this many days ahead
+KEHU_ESCALATE_AFTER = envint("KEHU_ESCALATE_AFTER", 3)  # working days overdue → the manager
+KEHU_POOL_CLAIMS_PER_DAY = envint("KEHU_POOL_CLAIMS_PER_DAY", 5)
+KEHU_POOL_MAX_OWNED = envint("KEHU_POOL_MAX_OWNED", 500)  # no claims beyond this many owned
+KEHU_POOL_COOLDOWN_DAYS = envint("KEHU_POOL_COOLDOWN_DAYS", 30)  # before reclaiming one's own
+EMAIL_BACKEND = os.environ.get(
+    "KEHU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("KEHU_FROM_EMAIL", "kehu@localhost")
 
 LOGGING = {
     "version": 1,

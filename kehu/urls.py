@@ -6,8 +6,10 @@ from kehu.core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.health, name="health"),
+    path("calendar-days/", core_views.calendar_days, name="calendar-days"),
     path("accounts/", include("kehu.accounts.urls")),
     path("customers/", include("kehu.customers.urls")),
     path("tiering/", include("kehu.tiering.urls")),
+    path("followups/", include("kehu.followups.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,6 +6,7 @@ SQLite `executemany` in the caller's transaction, PostgreSQL `COPY`.
 """
 
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 
 from django.db import connection
 
@@ -61,3 +62,19 @@ def update_from(
         updated = cursor.rowcount
         cursor.execute(f"DROP TABLE {_q(temp)}")
     return updated
+
+
+@contextmanager
+def id_table(ids: Iterable[int], name: str = "kehu_ids"):
+    """A temporary table `name` (one column, id) holding `ids`, for set-based statements
+    over many rows (`… WHERE id IN (SELECT id FROM kehu_ids)`): an IN list of 100,000
+    parameters exceeds SQLite's limit and is slow to plan on PostgreSQL."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_q(name)}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {_q(name)} (id bigint PRIMARY KEY)")
+        insert_rows(name, ["id"], ((int(i),) for i in ids), cursor=cursor)
+    try:
+        yield name
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {_q(name)}")

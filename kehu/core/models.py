@@ -79,3 +79,47 @@ class ScheduledJob(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class CalendarDay(models.Model):
+    """An exception to "Monday to Friday are working days": a public holiday (or a day off in
+    lieu) or a make-up workday on a weekend (调休). Seeded from the `holidays` package per year;
+    an admin or director adds, changes or removes days (the State Council announces each
+    year's make-up days late in the year before)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Day off")
+        WORKDAY = "workday", _("Make-up workday")
+
+    class Source(models.TextChoices):
+        SEEDED = "seeded", _("Public calendar")
+        MANUAL = "manual", _("Edited by hand")
+
+    day = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=80, blank=True)
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.MANUAL
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["day"]
+
+    def __str__(self):
+        return f"{self.day} {self.get_kind_display()} {self.name}"
+
+
+class CalendarYear(models.Model):
+    """A year whose public holidays have been seeded (so an edited year is never re-seeded)."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    seeded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return str(self.year)

@@ -46,15 +46,11 @@ class CustomerForm(forms.ModelForm):
             "core_needs",
             "product_preferences",
             "annual_budget",
-            "next_followup_at",
             "notes",
         ]
         widgets = {
             "core_needs": forms.Textarea(attrs={"rows": 3}),
             "notes": forms.Textarea(attrs={"rows": 3}),
-            "next_followup_at": forms.DateTimeInput(
-                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
-            ),
         }
 
     def __init__(self, *args, actor: User, **kwargs):

@@ -158,6 +158,8 @@ class Customer(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     last_contact_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
+    # in the public pool (公海) since; the owner is then empty (kehu.followups.pool)
+    pooled_at = models.DateTimeField(_("in the pool since"), null=True, blank=True)
     next_followup_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
     satisfaction = models.PositiveSmallIntegerField(
         _("satisfaction"),
@@ -234,6 +236,7 @@ class Customer(models.Model):
             models.Index(fields=["cooperation_amount", "id"], name="cust_amount"),
             models.Index(fields=["annual_budget", "id"], name="cust_budget"),
             models.Index(fields=["last_contact_at", "id"], name="cust_last_contact"),
+            models.Index(fields=["pooled_at", "id"], name="cust_pooled"),
             models.Index(fields=["next_followup_at", "id"], name="cust_next_followup"),
             models.Index(fields=["owner", "updated_at", "id"], name="cust_owner_updated"),
             models.Index(fields=["team", "updated_at", "id"], name="cust_team_updated"),

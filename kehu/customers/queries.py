@@ -117,7 +117,9 @@ def filter_customers(actor, params: dict) -> QuerySet:
     if params.get("never_contacted"):
         qs = qs.filter(last_contact_at__isnull=True)
     if params.get("overdue"):
-        qs = qs.filter(next_followup_at__lt=timezone.now())
+        # overdue: planned for a day before today (a follow-up due today is not late yet)
+        start_of_today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        qs = qs.filter(next_followup_at__lt=start_of_today)
     if params.get("q"):
         qs = search_customers(qs, params["q"])
     return qs
@@ -151,9 +153,14 @@ def list_page(
     return page
 
 
+# Other apps add entries to the timeline (interactions, deals, orders …): a function
+# (actor, customer, limit) -> [{"kind": …, "at": …, …}], registered from their AppConfig.ready.
+TIMELINE_SOURCES: list = []
+
+
 def timeline(actor, customer: Customer, limit: int = 200) -> list[dict]:
-    """What happened to the customer, newest first. Later apps (interactions, deals, orders,
-    tier changes) add their own entries here."""
+    """What happened to the customer, newest first: its audit trail and the entries other
+    apps register in TIMELINE_SOURCES."""
     field_labels = {
         f.name: str(f.verbose_name)
         for f in Customer._meta.get_fields()
@@ -173,7 +180,10 @@ def timeline(actor, customer: Customer, limit: int = 200) -> list[dict]:
             for c in event.changes
         ]
         entries.append({"kind": "audit", "at": event.at, "event": event, "changes": changes})
-    return entries
+    for source in TIMELINE_SOURCES:
+        entries.extend(source(actor, customer, limit))
+    entries.sort(key=lambda e: e["at"], reverse=True)
+    return entries[:limit]
 
 
 # --- duplicates -------------------------------------------------------------------------------

@@ -5,12 +5,15 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from kehu.accounts import access
 from kehu.core import audit
+from kehu.followups import queries as followup_queries
+from kehu.followups.models import Method
 from kehu.tiering import queries as tier_queries
 
 from . import queries, services
@@ -146,6 +149,10 @@ def customer_detail(request, pk):
             "can_override": access.can_reassign(request.user),
             "tier_choices": Customer.TIERS,
             "contact_form": ContactForm(),
+            # the follow-ups panel: log an interaction, what is planned
+            "followups": followup_queries.open_followups_of(request.user, customer),
+            "methods": Method.choices,
+            "today": timezone.localdate(),
         },
     )
 

@@ -16,6 +16,7 @@ from kehu.accounts.models import User
 from kehu.core import audit, bulk
 from kehu.core.models import AuditEvent
 from kehu.customers.models import Customer
+from kehu.followups import services as followups
 
 from . import metrics, scoring
 from .models import (
@@ -476,6 +477,7 @@ def apply_due(today: date | None = None, actor=None) -> int:
     TierProposal.objects.filter(
         pk__in=[p.pk for p in due if p.customer_id not in protected]
     ).update(status=TierProposal.Status.APPLIED)
+    followups.replan([c.customer_id for c in changes])  # the new tier's cadence
     return len(changes)
 
 
@@ -515,6 +517,7 @@ def set_override(
             changes=[audit.field_change(Customer, "tier", customer.tier, tier)],
         )
         Customer.objects.filter(pk=customer.pk).update(tier=tier, updated_at=timezone.now())
+        followups.replan([customer.pk])
     TierProposal.objects.filter(customer=customer, status=TierProposal.Status.PENDING).filter(
         ~Q(to_tier=tier)
     ).update(status=TierProposal.Status.REJECTED, decided_at=timezone.now())

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FollowupsConfig(AppConfig):
+    name = "kehu.followups"
+    label = "followups"
+    verbose_name = _("Follow-ups")
+
+    def ready(self):
+        from kehu.customers.queries import TIMELINE_SOURCES
+
+        from .queries import timeline_entries
+
+        TIMELINE_SOURCES.append(timeline_entries)
