@@ -39,10 +39,13 @@ def update_from(
     columns: Sequence[tuple[str, str]],
     rows: Iterable[Sequence],
     constant: dict | None = None,
+    only_changed: bool = False,
 ) -> int:
     """UPDATE `table` from rows of (id, value, …): one temporary table filled with
     `insert_rows`, then one UPDATE … FROM. `columns` are (name, SQL type) after the id;
-    `constant` sets the same value on every matched row. Returns the rows updated."""
+    `constant` sets the same value on every matched row; `only_changed` skips rows whose
+    columns already hold the values (an untouched row costs no index maintenance). Returns
+    the rows updated."""
     temp = f"kehu_tmp_{table}"[:60]
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {_q(temp)}")
@@ -54,9 +57,18 @@ def update_from(
         for name, value in (constant or {}).items():
             assignments.append(f"{_q(name)} = %s")
             params.append(value)
+        where = f"{_q(table)}.{_q('id')} = t.id"
+        if only_changed:
+            differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+            where += (
+                " AND ("
+                + " OR ".join(
+                    f"{_q(table)}.{_q(name)} {differs} t.{_q(name)}" for name, _ in columns
+                )
+                + ")"
+            )
         cursor.execute(
-            f"UPDATE {_q(table)} SET {', '.join(assignments)} FROM {_q(temp)} AS t "
-            f"WHERE {_q(table)}.{_q('id')} = t.id",
+            f"UPDATE {_q(table)} SET {', '.join(assignments)} FROM {_q(temp)} AS t WHERE {where}",
             params,
         )
         updated = cursor.rowcount

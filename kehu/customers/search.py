@@ -23,6 +23,7 @@ from django.db.models.expressions import RawSQL
 from kehu.core.text import clean_text, normalize_phone
 
 FTS_TABLE = "customers_customer_fts"
+PG_SEARCH_TABLE = "customers_customer_search"
 
 
 def normalise_query(q: str) -> str:
@@ -54,5 +55,11 @@ def search_customers(qs: QuerySet, q: str) -> QuerySet:
             return qs.filter(
                 pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [quoted])
             )
-    # PostgreSQL's trigram index serves LIKE '%term%' directly; search_text is stored lower case
+    if connection.vendor == "postgresql":
+        # the trigram index on the narrow search table (migration 0006) serves LIKE '%term%';
+        # search_text is stored lower case
+        pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return qs.filter(
+            pk__in=RawSQL(f"SELECT id FROM {PG_SEARCH_TABLE} WHERE search_text LIKE %s", [pattern])
+        )
     return qs.filter(search_text__contains=term)

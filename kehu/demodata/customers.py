@@ -36,7 +36,9 @@ from kehu.customers.models import (
     Industry,
     Tag,
 )
-from kehu.customers.search import FTS_TABLE
+from kehu.customers.search import FTS_TABLE, PG_SEARCH_TABLE
+
+SEARCH_TRIGGER = "customers_search_ai"  # PostgreSQL: keeps PG_SEARCH_TABLE in step (0006)
 
 DEMO_PASSWORD = "kehu-demo-2026"
 
@@ -446,7 +448,7 @@ def _indexes_built_after(enabled: bool):
                 "pg_get_indexdef(indexrelid) FROM pg_index i "
                 "WHERE indrelid = ANY(%s::regclass[]) AND NOT indisprimary "
                 "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
-                [tables, tables],
+                [tables, [*tables, PG_SEARCH_TABLE]],
             )
             saved = cursor.fetchall()
             q = connection.ops.quote_name
@@ -456,6 +458,10 @@ def _indexes_built_after(enabled: bool):
                 else f"DROP INDEX {name}"
                 for kind, table, name, _sql in saved
             ]
+            # the search table is filled in one statement after the load, not row by row
+            drops.append(
+                f"ALTER TABLE {q(Customer._meta.db_table)} DISABLE TRIGGER {SEARCH_TRIGGER}"
+            )
             restore = _restore_postgresql
         with transaction.atomic():
             for sql in drops:
@@ -484,6 +490,13 @@ def _restore_postgresql(saved):
     core), so a second connection builds it meanwhile. Both only take SHARE locks; the foreign
     keys, added last, wait for it."""
     q = connection.ops.quote_name
+    customers = q(Customer._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {PG_SEARCH_TABLE} (id, search_text) SELECT id, search_text "
+            f"FROM {customers} ON CONFLICT (id) DO UPDATE SET search_text = EXCLUDED.search_text"
+        )
+        cursor.execute(f"ALTER TABLE {customers} ENABLE TRIGGER {SEARCH_TRIGGER}")
     gin = [sql for kind, _t, _n, sql in saved if kind == "index" and " USING gin " in sql]
     rest = [sql for kind, _t, _n, sql in saved if kind == "index" and sql not in gin] + [
         f"ALTER TABLE {table} ADD CONSTRAINT {q(name)} {sql}"
@@ -516,7 +529,7 @@ def _restore_postgresql(saved):
     # set the visibility map now (autovacuum may be off, or late), so that counts and
     # index-only scans need not visit the heap
     with connection.cursor() as cursor:
-        for table, _cols in TABLES:
+        for table in [*(table for table, _cols in TABLES), PG_SEARCH_TABLE]:
             cursor.execute(f"VACUUM {connection.ops.quote_name(table)}")
 
 

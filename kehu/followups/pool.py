@@ -24,7 +24,8 @@ from kehu.customers.models import Customer
 from .models import FollowUp, Notification, PoolEvent, PoolRule
 from .services import plan_customer
 
-DEFAULT_RULES = [("A", "", 60), ("B", "", 45), ("", "", 30)]
+# leads go back after 30 days untouched; customers after 90 (A), 60 (B) or 45 days
+DEFAULT_RULES = [("", "lead", 30), ("A", "", 90), ("B", "", 60), ("", "", 45)]
 
 
 def ensure_default_rules() -> None:

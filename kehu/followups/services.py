@@ -284,6 +284,7 @@ def sync_next_followup(customer_ids=None) -> None:
                 Customer._meta.db_table,
                 [("next_followup_at", "timestamp with time zone" if _pg() else "datetime")],
                 rows,
+                only_changed=True,
             )
 
 

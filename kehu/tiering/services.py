@@ -266,12 +266,17 @@ def execute_run(run_id: int) -> TierRun:
         ids, score, tiers, raw, _normalised, floors = evaluate(run.policy)
         progress(40)
         score = np.round(score, 2)
+        # Under the same policy as the last run, a customer whose score has not moved keeps
+        # its row untouched (and the earlier run, same policy, as its "scored by"); after a
+        # policy change every customer records the new run.
+        previous = TierRun.objects.filter(status=TierRun.Status.DONE).exclude(pk=run_id).first()
         with transaction.atomic():
             bulk.update_from(
                 Customer._meta.db_table,
                 [("score", "numeric(5,2)")],
                 zip(ids.tolist(), score.tolist(), strict=True),
                 constant={"score_run_id": run.pk},
+                only_changed=previous is not None and previous.policy_id == run.policy_id,
             )
         progress(70)
         current = current_tiers(ids)

@@ -21,10 +21,10 @@ def idle(customer, days):
 
 
 def test_recycle_releases_by_the_most_specific_rule(people, accounts):
-    # rules: A 60 days, B 45, anything else 30
-    idle(accounts["a"], 50)  # A: not yet
-    idle(accounts["b"], 50)  # B: past 45
-    idle(accounts["c"], 31)  # C: the catch-all 30
+    # rules: leads 30 days, A 90, B 60, anything else 45; a tier rule beats a status rule
+    idle(accounts["a"], 70)  # an A lead: 90 days, not yet
+    idle(accounts["b"], 70)  # B: past 60
+    idle(accounts["c"], 31)  # a C lead: the lead rule, 30
     services.plan_all()
     assert pool.recycle() == 2
     released = set(Customer.objects.filter(pooled_at__isnull=False).values_list("name", flat=True))
@@ -32,7 +32,7 @@ def test_recycle_releases_by_the_most_specific_rule(people, accounts):
     b = Customer.objects.get(pk=accounts["b"].pk)
     assert b.owner is None and b.next_followup_at is None
     event = PoolEvent.objects.get(customer=b)
-    assert event.kind == "release" and event.user == people.rep2 and "45" in event.reason
+    assert event.kind == "release" and event.user == people.rep2 and "60" in event.reason
     assert not FollowUp.objects.filter(customer=b, status__in=FollowUp.OPEN).exists()
     audit = AuditEvent.objects.filter(customer=b).latest("at")
     assert {c["field"] for c in audit.changes} == {"owner", "pooled_at"}
@@ -48,7 +48,7 @@ def test_a_never_contacted_customer_counts_from_its_creation(people, accounts):
 
 
 def test_a_rep_claims_from_the_pool_and_the_cadence_starts(people, accounts):
-    idle(accounts["b"], 50)
+    idle(accounts["b"], 70)
     pool.recycle()
     claimed = pool.claim(people.rep, accounts["b"])
     assert claimed.owner == people.rep and claimed.team == people.hangzhou
@@ -60,7 +60,7 @@ def test_a_rep_claims_from_the_pool_and_the_cadence_starts(people, accounts):
 def test_claims_per_day_are_limited(people, accounts, settings):
     settings.KEHU_POOL_CLAIMS_PER_DAY = 1
     for key in ("b", "c"):
-        idle(accounts[key], 50)
+        idle(accounts[key], 70)
     pool.recycle()
     pool.claim(people.rep3, accounts["b"])
     with pytest.raises(ValidationError) as err:
@@ -70,14 +70,14 @@ def test_claims_per_day_are_limited(people, accounts, settings):
 
 def test_nobody_owns_more_than_the_maximum(people, accounts, settings):
     settings.KEHU_POOL_MAX_OWNED = 2  # 张伟 owns two already
-    idle(accounts["b"], 50)
+    idle(accounts["b"], 70)
     pool.recycle()
     with pytest.raises(ValidationError):
         pool.claim(people.rep, accounts["b"])
 
 
 def test_a_rep_cannot_reclaim_what_they_just_lost(people, accounts):
-    idle(accounts["b"], 50)
+    idle(accounts["b"], 70)
     pool.recycle()
     with pytest.raises(ValidationError) as err:
         pool.claim(people.rep2, accounts["b"])
@@ -86,7 +86,7 @@ def test_a_rep_cannot_reclaim_what_they_just_lost(people, accounts):
 
 
 def test_viewers_cannot_claim_and_see_no_pool(people, accounts):
-    idle(accounts["b"], 50)
+    idle(accounts["b"], 70)
     pool.recycle()
     with pytest.raises(AccessDenied):
         pool.claim(people.viewer, accounts["b"])
@@ -105,7 +105,7 @@ def test_owner_releases_with_a_reason_others_cannot(people, accounts):
 
 
 def test_pool_page_lists_and_claims(people, accounts, login):
-    idle(accounts["b"], 50)
+    idle(accounts["b"], 70)
     pool.recycle()
     client = login(people.rep3)
     page = client.get("/followups/pool/").content.decode()

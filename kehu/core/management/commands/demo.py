@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.customers.models import Customer
 from kehu.demodata import customers as demo
+from kehu.demodata import followups as demo_followups
 from kehu.demodata import tiers as demo_tiers
 from kehu.tiering import services as tiering_services
 from kehu.tiering.defaults import ensure_default_policy
@@ -16,6 +17,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--customers", type=int, default=300, help="how many customers to add")
+        parser.add_argument(
+            "--interactions",
+            type=float,
+            default=4.0,
+            help="interactions per customer on average",
+        )
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when there are customers already"
@@ -32,18 +39,30 @@ class Command(BaseCommand):
                 rate = done / max(time.monotonic() - started, 1e-9)
                 self.stdout.write(f"  {done:,}/{total:,} customers ({rate:,.0f}/s)")
 
+        def progress_rows(done):
+            if done % 1_000_000 < 200_000 and done >= 1_000_000:
+                self.stdout.write(f"  {done:,} interactions")
+
         made = demo.generate(opts["customers"], seed=opts["seed"], progress=progress)
+        director = demo.ensure_people()["director"]
+        policy = ensure_default_policy(director)
+        interactions = demo_followups.history(
+            opts["interactions"], seed=opts["seed"], progress=progress_rows
+        )
         # fresh statistics after a bulk load: without them SQLite's planner sorts a manager's
         # 600,000-row subtree instead of walking the date index (1.6 s → 2 ms at a million)
         with connection.cursor() as cursor:
             if connection.vendor == "sqlite":
                 cursor.execute("PRAGMA analysis_limit=0")
             cursor.execute("ANALYZE")
-        director = demo.ensure_people()["director"]
-        policy = ensure_default_policy(director)
         drifted = demo_tiers.seed_tiers(policy)
         demo_tiers.seed_history()
         self.stdout.write(f"Tiers from {policy}; {drifted:,} customers' purchases changed since")
+        planned = demo_followups.plans()
+        self.stdout.write(
+            f"Follow-ups: {interactions:,} interactions, {planned['planned']:,} planned, "
+            f"{planned['escalated']:,} escalated, {planned['released']:,} released to the pool"
+        )
         if opts["customers"] <= 10_000:  # a small demo comes with proposals waiting for review
             run = tiering_services.run_now(director, policy)
             self.stdout.write(
