@@ -12,7 +12,7 @@ from kehu.core.workdays import work_calendar
 
 from .models import FollowUp, Interaction, Notification, PoolEvent
 
-SECTION_LIMIT = 100
+SECTION_LIMIT = 50  # rows per section; the counts above say how many in all
 
 
 def open_followups(actor, scope: str = "me"):
@@ -23,7 +23,19 @@ def open_followups(actor, scope: str = "me"):
         rows = rows.filter(owner__in=access.visible_users(actor))
     else:
         rows = rows.filter(owner=actor)
-    return rows.select_related("customer", "owner", "rule")
+    # only what the lists show: the customer row is wide (search text, pinyin, notes …)
+    return rows.select_related("customer", "owner").only(
+        "customer_id",
+        "owner_id",
+        "due_on",
+        "method",
+        "content",
+        "status",
+        "customer__name",
+        "customer__tier",
+        "owner__name",
+        "owner__username",
+    )
 
 
 def my_day(actor, scope: str = "me", today: date | None = None) -> dict:
