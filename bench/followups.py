@@ -48,7 +48,6 @@ request_finished.disconnect(close_old_connections)
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from kehu.accounts.models import User  # noqa: E402
@@ -77,7 +76,13 @@ def my_day(runs):
         client.force_login(user)
         url = f"/followups/today/?scope={scope}"
         client.get(url)  # warm
-        with CaptureQueriesContext(connection) as queries:
+        queries = []
+
+        def count(execute, sql, params, many, context, queries=queries):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
             response = client.get(url)
         assert response.status_code == 200
         _, page = timed(lambda url=url, client=client: client.get(url), runs)

@@ -15,7 +15,7 @@ class LogForm(forms.Form):
     feedback = forms.CharField(label=_("customer feedback"), max_length=2000, required=False)
     next_step = forms.CharField(label=_("next step"), max_length=200, required=False)
     next_on = forms.DateField(label=_("next follow-up"), required=False)
-    contact = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    contact = forms.IntegerField(required=False)
     followup = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 

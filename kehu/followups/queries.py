@@ -2,7 +2,7 @@
 notifications. Every query starts from the actor's visible set."""
 
 from calendar import monthrange
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -139,3 +139,44 @@ def timeline_entries(actor, customer, limit):
         {"kind": "interaction", "at": i.at, "interaction": i}
         for i in interactions_of(actor, customer, limit)
     ]
+
+
+def interaction_log(actor, scope: str = "me", method: str = "", since=None, until=None):
+    """The interaction log sheet (跟进记录表): newest first, the actor's own or (managers,
+    directors) their people's, from the visible set."""
+    rows = access.visible(actor, Interaction)
+    if scope == "team" and (actor.is_manager or actor.sees_everything):
+        rows = rows.filter(user__in=access.visible_users(actor))
+    else:
+        rows = rows.filter(user=actor)
+    if method:
+        rows = rows.filter(method=method)
+    if since:
+        rows = rows.filter(at__gte=_start_of(since))
+    if until:
+        rows = rows.filter(at__lt=_start_of(until + timedelta(days=1)))
+    return rows.select_related("customer", "user", "contact").order_by("-at", "-pk")
+
+
+def plan_sheet(actor, scope: str = "me", status: str = "", since=None, until=None):
+    """The follow-up plan sheet (表2 客户跟进计划表): every planned follow-up with its status
+    and result, by due date."""
+    rows = access.visible(actor, FollowUp)
+    if scope == "team" and (actor.is_manager or actor.sees_everything):
+        rows = rows.filter(owner__in=access.visible_users(actor))
+    else:
+        rows = rows.filter(owner=actor)
+    today = timezone.localdate()
+    if status == "overdue":
+        rows = rows.filter(status__in=FollowUp.OPEN, due_on__lt=today)
+    elif status in FollowUp.Status.values:
+        rows = rows.filter(status=status)
+    if since:
+        rows = rows.filter(due_on__gte=since)
+    if until:
+        rows = rows.filter(due_on__lte=until)
+    return rows.select_related("customer", "owner").order_by("due_on", "pk")
+
+
+def _start_of(day):
+    return timezone.make_aware(datetime(day.year, day.month, day.day))

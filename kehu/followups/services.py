@@ -19,6 +19,7 @@ from kehu.core import bulk
 from kehu.core.workdays import work_calendar
 from kehu.customers.models import Contact, Customer
 
+from . import cadence
 from .models import CadenceRule, CalendarFeed, FollowUp, Interaction, Method, Notification
 
 # seed 002: A weekly deep contact + a monthly executive touch; B fortnightly + a quarterly
@@ -134,10 +135,6 @@ class Assignees:
 
 
 # --- planning -------------------------------------------------------------------------------------
-def _base_day(last_contact_at, today: date) -> date:
-    return timezone.localtime(last_contact_at).date() if last_contact_at else today
-
-
 def plan_customer(customer: Customer, today: date | None = None) -> list[FollowUp]:
     """Plans the next follow-up of every active rule of the customer's tier that has none
     open: `every_days` after the last contact, never before today, on a working day."""
@@ -157,12 +154,12 @@ def plan_customer(customer: Customer, today: date | None = None) -> list[FollowU
     for rule in rules:
         if rule.pk in covered:
             continue
-        due = max(_base_day(customer.last_contact_at, today) + timedelta(rule.every_days), today)
+        last = customer.last_contact_at and timezone.localtime(customer.last_contact_at).date()
         made.append(
             FollowUp(
                 customer=customer,
                 owner_id=assignees.resolve(rule.who, customer.owner_id, customer.team_id),
-                due_on=calendar.add(due, 0),
+                due_on=cadence.next_due(calendar, last, rule.every_days, today),
                 method=rule.method,
                 content=rule.content,
                 origin=FollowUp.Origin.CADENCE,
@@ -202,15 +199,11 @@ def plan_all(today: date | None = None) -> int:
         stamps = np.fromiter(
             (np.nan if r[3] is None else r[3] for r in rows), np.float64, len(rows)
         )
-        # the local calendar day of the last contact (or today when never contacted)
+        # the local calendar day of the last contact (NaT when never contacted)
         offset = timezone.localtime().utcoffset().total_seconds()
-        base = np.where(
-            np.isnan(stamps),
-            np.datetime64(today, "D").astype(np.int64),
-            np.floor((np.nan_to_num(stamps) + offset) / 86400),
-        ).astype("datetime64[D]")
-        due = np.maximum(base + np.timedelta64(rule.every_days, "D"), np.datetime64(today, "D"))
-        due = calendar.add_many(due, 0)
+        last = np.floor((stamps + offset) / 86400)
+        last = np.where(np.isnan(last), np.datetime64("NaT"), last.astype("datetime64[D]"))
+        due = cadence.next_due_many(calendar, last.astype("datetime64[D]"), rule.every_days, today)
         bulk.insert_rows(
             followups,
             [

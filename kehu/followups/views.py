@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -299,5 +300,56 @@ def cadence(request):
             "pool_rules": PoolRule.objects.all(),
             "tiers": Customer.TIERS,
             "statuses": Customer.Status.choices,
+        },
+    )
+
+
+# --- the two sheets -------------------------------------------------------------------------
+SHEET_ROWS = 200
+
+
+def interaction_list(request):
+    scope = _scope(request)
+    method = request.GET.get("method", "")
+    since = parse_date(request.GET.get("since") or "")
+    until = parse_date(request.GET.get("until") or "")
+    rows = queries.interaction_log(
+        request.user, scope, method if method in Method.values else "", since, until
+    )
+    return render(
+        request,
+        "followups/interactions.html",
+        {
+            "rows": rows[:SHEET_ROWS],
+            "limit": SHEET_ROWS,
+            "scope": scope,
+            "method": method,
+            "methods": Method.choices,
+            "since": since,
+            "until": until,
+            "can_see_team": request.user.is_manager or request.user.sees_everything,
+        },
+    )
+
+
+def plan_list(request):
+    scope = _scope(request)
+    status = request.GET.get("status", "")
+    since = parse_date(request.GET.get("since") or "")
+    until = parse_date(request.GET.get("until") or "")
+    rows = queries.plan_sheet(request.user, scope, status, since, until)
+    return render(
+        request,
+        "followups/plans.html",
+        {
+            "rows": rows[:SHEET_ROWS],
+            "limit": SHEET_ROWS,
+            "scope": scope,
+            "status": status,
+            "statuses": [("overdue", _("Overdue")), *FollowUp.Status.choices],
+            "since": since,
+            "until": until,
+            "today": timezone.localdate(),
+            "can_see_team": request.user.is_manager or request.user.sees_everything,
         },
     )

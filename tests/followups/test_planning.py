@@ -3,13 +3,17 @@ edits, escalation of overdue follow-ups."""
 
 from datetime import date, timedelta
 
+import numpy as np
 import pytest
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kehu.accounts.access import AccessDenied
-from kehu.core.workdays import work_calendar
+from kehu.core.workdays import WorkCalendar, work_calendar
 from kehu.customers.models import Customer
 from kehu.followups import services
+from kehu.followups.cadence import next_due, next_due_many
 from kehu.followups.models import CadenceRule, FollowUp, Notification
 
 
@@ -137,3 +141,35 @@ def test_an_overdue_follow_up_is_escalated_to_the_manager_once(people, accounts)
     # only two working days overdue: not yet
     FollowUp.objects.filter(pk=late.pk).update(due_on=date(2026, 11, 19), escalated_at=None)
     assert services.escalate_overdue(today=monday) == 0
+
+
+# --- the cadence arithmetic, on plain data ---------------------------------------------------
+
+days = st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 12, 31))
+
+
+@given(
+    last=st.lists(st.one_of(st.none(), days), min_size=1, max_size=30),
+    every=st.integers(1, 120),
+    today=days,
+    holidays=st.frozensets(days, max_size=40),
+    workdays=st.frozensets(days.filter(lambda d: d.weekday() >= 5), max_size=10),
+)
+@settings(max_examples=100, deadline=None)
+def test_next_due_is_a_working_day_not_before_today_and_the_vectorised_one_agrees(
+    last, every, today, holidays, workdays
+):
+    calendar = WorkCalendar(holidays - workdays, workdays)
+    one = [next_due(calendar, d, every, today) for d in last]
+    for d, due in zip(last, one, strict=True):
+        assert calendar.is_working_day(due)
+        assert due >= today
+        assert due >= (d or today) + timedelta(days=every)
+    many = next_due_many(calendar, np.array(last, dtype="datetime64[D]"), every, today)
+    assert [d.item() for d in many] == one
+
+
+def test_a_make_up_saturday_can_be_the_due_day():
+    saturday = date(2026, 10, 10)  # worked (调休)
+    calendar = WorkCalendar(frozenset(), frozenset({saturday}))
+    assert next_due(calendar, date(2026, 10, 3), 7, date(2026, 10, 1)) == saturday
