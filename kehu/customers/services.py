@@ -343,6 +343,11 @@ def delete_contact(actor, contact: Contact) -> None:
 
 
 # --- merge ------------------------------------------------------------------------------------
+# Apps that keep per-customer state tidy it after a merge (two plans for the same cadence …):
+# functions of the kept customer, registered from their AppConfig.ready.
+AFTER_MERGE: list = []
+
+
 def _move_related(drop: Customer, keep: Customer) -> dict[str, int]:
     """Points every record that refers to `drop` at `keep`, whatever app it lives in, so that a
     merge keeps interactions, deals, orders … added by later apps without knowing them. Rows
@@ -403,6 +408,8 @@ def merge_customers(actor, keep: Customer, drop: Customer) -> Customer:
     keep.version = F("version") + 1
     keep.save()
     keep.refresh_from_db()
+    for hook in AFTER_MERGE:
+        hook(keep)
     changes = audit.diff(keep, before, Customer.AUDITED_FIELDS)
     changes.insert(
         0,

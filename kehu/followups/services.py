@@ -290,6 +290,23 @@ def _at_nine(day: date):
     return connection.ops.adapt_datetimefield_value(value)
 
 
+def tidy_after_merge(customer: Customer) -> None:
+    """Two merged customers bring two plans for the same cadence rule: the earliest stays,
+    the others are cancelled; the last contact is the later of the two (the merge keeps it)."""
+    seen = set()
+    extra = []
+    for f in FollowUp.objects.filter(
+        customer=customer, status__in=FollowUp.OPEN, rule__isnull=False
+    ).order_by("due_on", "pk"):
+        if f.rule_id in seen:
+            extra.append(f.pk)
+        seen.add(f.rule_id)
+    FollowUp.objects.filter(pk__in=extra).update(
+        status=FollowUp.Status.CANCELLED, result=_("Merged with a duplicate customer.")
+    )
+    plan_customer(customer)
+
+
 # --- logging an interaction -------------------------------------------------------------------
 @transaction.atomic
 def log_interaction(

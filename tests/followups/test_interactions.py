@@ -120,3 +120,28 @@ def test_cancelling_needs_a_reason_and_plans_the_next(people, accounts):
     assert FollowUp.objects.filter(customer=c, status="todo").count() == 1
     with pytest.raises(ValidationError):
         services.set_followup_status(people.rep, planned, "done")
+
+
+def test_merging_two_customers_keeps_one_plan_per_cadence_and_all_interactions(people, accounts):
+    from kehu.customers import services as customer_services
+
+    twin = people.customer(people.rep, "杭州云帆科技", tier="A")
+    services.plan_all()
+    services.log_interaction(people.rep, twin, method="phone", content="重复客户上的记录")
+    customer_services.merge_customers(people.rep, accounts["a"], twin)
+    open_rules = list(
+        FollowUp.objects.filter(customer=accounts["a"], status="todo").values_list(
+            "rule_id", flat=True
+        )
+    )
+    assert len(open_rules) == len(set(open_rules)) == 2  # weekly + the director's monthly
+    assert Interaction.objects.get().customer_id == accounts["a"].pk
+
+
+def test_another_rep_cannot_open_or_change_my_follow_up(people, accounts, login):
+    [followup, *_] = services.plan_customer(Customer.objects.get(pk=accounts["c"].pk))
+    other = login(people.rep2)
+    assert other.get(f"/followups/{followup.pk}/log/").status_code == 404
+    assert other.post(f"/followups/{followup.pk}/status/", {"status": "doing"}).status_code == 404
+    followup.refresh_from_db()
+    assert followup.status == "todo"
