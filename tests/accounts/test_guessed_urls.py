@@ -51,6 +51,10 @@ def test_rep_cannot_post_to_another_reps_customer(people, book, theirs, login):
         (f"{base}/contacts/new/", {"name": "新联系人"}),
         (f"{base}/contacts/{contact.pk}/", {"name": "改名"}),
         (f"{base}/contacts/{contact.pk}/delete/", {}),
+        (f"/followups/customers/{customer.pk}/log/", {"method": "phone", "content": "越权"}),
+        (f"/followups/customers/{customer.pk}/plan/", {"due_on": "2030-01-07", "method": "phone"}),
+        (f"/followups/customers/{customer.pk}/release/", {"reason": "越权"}),
+        (f"/tiering/customers/{customer.pk}/propose/", {"to_tier": "A", "reason": "越权"}),
     ]
     for url, data in posts:
         assert client.post(url, data).status_code == 404, url
