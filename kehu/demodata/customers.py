@@ -347,7 +347,13 @@ def _batches(rng, count, start_id, owners, industry_ids, channel_pks, tag_pks, b
             bought = status in ("customer", "churned")
             tier = choices(tiers, cum_weights=tier_cum)[0] if bought or rand() < 0.4 else ""
             created = now - randrange(30, 1500) * day - randrange(1440) * minute
-            last = now - randrange(0, 120) * day - randrange(24) * hour if rand() < 0.85 else None
+            # a team that works its book: most were contacted in the last weeks, one in twenty
+            # has slid past the public-pool rules, some were never contacted
+            if rand() < 0.85:
+                idle = min(rng.expovariate(1 / 9), 40) if rand() < 0.95 else randrange(40, 200)
+                last = now - idle * day - randrange(24) * hour
+            else:
+                last = None
             nxt = (last or now) + choice([3, 7, 14, 30]) * day if status != "churned" else None
             created_at = f"{created}{tz}"
             contacts = []

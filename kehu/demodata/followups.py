@@ -76,8 +76,8 @@ def _chunks(rng, ids, owners, last, per_customer: float):
 
 
 def history(per_customer: float = 4.0, seed: int = 2026, progress=None) -> int:
-    """Recent last contacts for most owned customers and the interactions behind them (run
-    before the tiers are seeded: recency is a tier criterion)."""
+    """The interactions behind each customer's last contact (the customer generator spreads
+    the last contacts: mostly recent, a few past the pool rules)."""
     rng = np.random.default_rng(seed)
     epoch = "unixepoch({})" if connection.vendor == "sqlite" else "EXTRACT(EPOCH FROM {})::float8"
     with connection.cursor() as cursor:
@@ -90,23 +90,6 @@ def history(per_customer: float = 4.0, seed: int = 2026, progress=None) -> int:
             dtype=float,
         ).reshape(-1, 3)
     ids, owners, last = rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64), rows[:, 2]
-    # a team that works its book: most owned customers were contacted in the last weeks, one
-    # in twenty has been let slide past the pool rules (and goes to the pool below)
-    owned = owners >= 0
-    recent = timezone.now().timestamp() - rng.exponential(9, len(ids)).clip(0, 40) * 86400
-    slid = rng.random(len(ids)) < 0.05
-    last = np.where(owned & ~slid & ~np.isnan(last), recent, last)
-    last = np.where(owned & np.isnan(last) & (rng.random(len(ids)) < 0.7), recent, last)
-    adapt = connection.ops.adapt_datetimefield_value
-    bulk.update_from(
-        Customer._meta.db_table,
-        [("last_contact_at", "timestamp with time zone" if _pg() else "datetime")],
-        (
-            (int(i), adapt(datetime.fromtimestamp(t, tz=UTC)))
-            for i, t in zip(ids[owned], last[owned], strict=True)
-            if not np.isnan(t)
-        ),
-    )
     total = 0
     big = len(ids) * per_customer > 100_000
     with _indexes_rebuilt(big):
@@ -161,7 +144,3 @@ class _indexes_rebuilt:
                 for index in self.indexes:
                     editor.add_index(Interaction, index)
         return False
-
-
-def _pg() -> bool:
-    return connection.vendor == "postgresql"
