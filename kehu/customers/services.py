@@ -174,6 +174,9 @@ def update_customer(
         customer_id=current.pk,
         changes=audit.diff(current, before, Customer.AUDITED_FIELDS),
     )
+    if owner_changed:
+        for hook in AFTER_REASSIGN:
+            hook([current.pk], current.owner_id)
     return current
 
 
@@ -346,6 +349,8 @@ def delete_contact(actor, contact: Contact) -> None:
 # Apps that keep per-customer state tidy it after a merge (two plans for the same cadence …):
 # functions of the kept customer, registered from their AppConfig.ready.
 AFTER_MERGE: list = []
+# … and hand the customers' open work to a new owner: functions of (customer ids, owner id).
+AFTER_REASSIGN: list = []
 
 
 def _move_related(drop: Customer, keep: Customer) -> dict[str, int]:
@@ -471,6 +476,8 @@ def bulk_assign(actor, ids, owner) -> int:
         version=F("version") + 1,
     )
     AuditEvent.objects.bulk_create(events)
+    for hook in AFTER_REASSIGN:
+        hook([c.pk for c in customers], owner.pk)
     return len(customers)
 
 

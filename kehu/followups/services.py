@@ -290,6 +290,17 @@ def _at_nine(day: date):
     return connection.ops.adapt_datetimefield_value(value)
 
 
+def hand_over(customer_ids, owner_id) -> int:
+    """A reassigned customer's open follow-ups that were the owner's (cadence rules "by the
+    owner" and those planned by hand) go to the new owner; the director's and managers' stay."""
+    return (
+        FollowUp.objects.filter(customer_id__in=list(customer_ids), status__in=FollowUp.OPEN)
+        .filter(Q(rule__who=CadenceRule.Who.OWNER) | Q(rule__isnull=True))
+        .exclude(owner_id=owner_id)
+        .update(owner_id=owner_id)
+    )
+
+
 def tidy_after_merge(customer: Customer) -> None:
     """Two merged customers bring two plans for the same cadence rule: the earliest stays,
     the others are cancelled; the last contact is the later of the two (the merge keeps it)."""

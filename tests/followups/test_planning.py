@@ -173,3 +173,16 @@ def test_a_make_up_saturday_can_be_the_due_day():
     saturday = date(2026, 10, 10)  # worked (调休)
     calendar = WorkCalendar(frozenset(), frozenset({saturday}))
     assert next_due(calendar, date(2026, 10, 3), 7, date(2026, 10, 1)) == saturday
+
+
+def test_reassigning_a_customer_hands_over_its_open_follow_ups(people, accounts):
+    from kehu.customers import services as customer_services
+
+    services.plan_all()
+    customer_services.bulk_assign(people.manager, [accounts["a"].pk], people.rep3)
+    owners = dict(
+        FollowUp.objects.filter(customer=accounts["a"], status="todo").values_list(
+            "rule__who", "owner__username"
+        )
+    )
+    assert owners == {"owner": "rep3", "director": "director"}
