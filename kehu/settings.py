@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "kehu.customers",
     "kehu.tiering",
     "kehu.followups",
+    "kehu.pipeline",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,7 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "font"),
     ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
+    ("vendor/sortablejs", BASE_DIR / "node_modules" / "sortablejs"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -11,5 +11,6 @@ urlpatterns = [
     path("customers/", include("kehu.customers.urls")),
     path("tiering/", include("kehu.tiering.urls")),
     path("followups/", include("kehu.followups.urls")),
+    path("deals/", include("kehu.pipeline.urls")),
     path("admin/", admin.site.urls),
 ]

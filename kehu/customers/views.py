@@ -14,6 +14,7 @@ from kehu.accounts import access
 from kehu.core import audit
 from kehu.followups import queries as followup_queries
 from kehu.followups.models import Method
+from kehu.pipeline import queries as pipeline_queries
 from kehu.tiering import queries as tier_queries
 
 from . import queries, services
@@ -152,6 +153,7 @@ def customer_detail(request, pk):
             # the follow-ups panel: log an interaction, what is planned
             "followups": followup_queries.open_followups_of(request.user, customer),
             "methods": Method.choices,
+            "deals": pipeline_queries.deals_of_customer(request.user, customer),
             "today": timezone.localdate(),
         },
     )

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from kehu.customers.models import Customer
 from kehu.demodata import customers as demo
 from kehu.demodata import followups as demo_followups
+from kehu.demodata import pipeline as demo_pipeline
 from kehu.demodata import tiers as demo_tiers
 from kehu.tiering import services as tiering_services
 from kehu.tiering.defaults import ensure_default_policy
@@ -63,6 +64,8 @@ class Command(BaseCommand):
             f"Follow-ups: {interactions:,} interactions, {planned['planned']:,} planned, "
             f"{planned['escalated']:,} escalated, {planned['released']:,} released to the pool"
         )
+        if opts["customers"] <= 10_000:
+            self.stdout.write(f"Deals: {demo_pipeline.generate(seed=opts['seed']):,}")
         if opts["customers"] <= 10_000:  # a small demo comes with proposals waiting for review
             run = tiering_services.run_now(director, policy)
             self.stdout.write(

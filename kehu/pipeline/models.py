@@ -1,0 +1,151 @@
+"""Deals (商机) moving through configurable stages, with every stage change kept."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Stage(models.Model):
+    class Kind(models.TextChoices):
+        OPEN = "open", _("Open")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+        AFTER = "after", _("After-sales")
+
+    class Color(models.TextChoices):
+        GREY = "secondary", _("Grey")
+        BLUE = "primary", _("Blue")
+        CYAN = "info", _("Cyan")
+        ORANGE = "warning", _("Orange")
+        GREEN = "success", _("Green")
+        RED = "danger", _("Red")
+
+    name = models.CharField(_("stage"), max_length=40, unique=True)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OPEN)
+    probability = models.PositiveSmallIntegerField(_("default probability (%)"), default=10)
+    color = models.CharField(_("colour"), max_length=10, choices=Color.choices, default=Color.BLUE)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(probability__lte=100), name="stage_probability_max_100"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Deal(models.Model):
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="deals",
+    )
+    title = models.CharField(_("deal"), max_length=200)
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2, default=0)
+    expected_close = models.DateField(_("expected close"), null=True, blank=True)
+    stage = models.ForeignKey(
+        Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="deals"
+    )
+    probability = models.PositiveSmallIntegerField(_("probability (%)"), default=10)
+    # set by hand: stays as set when the stage changes, until reset
+    probability_manual = models.BooleanField(_("probability set by hand"), default=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deals",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    channel = models.ForeignKey(
+        "customers.Channel",
+        verbose_name=_("source channel"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    products = models.CharField(_("products"), max_length=300, blank=True)
+    competitor = models.CharField(_("competitor"), max_length=200, blank=True)
+    lost_reason = models.TextField(_("lost reason"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("deal")
+        verbose_name_plural = _("deals")
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "stage", "id"], name="deal_owner_stage"),
+            models.Index(fields=["team", "stage", "id"], name="deal_team_stage"),
+            models.Index(fields=["stage", "id"], name="deal_stage"),
+            models.Index(fields=["customer", "id"], name="deal_customer"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(probability__lte=100), name="deal_probability_max_100"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="deal_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class StageChange(models.Model):
+    """A deal's move from one stage to another: when and by whom (the stage history the
+    cycle-time and time-in-stage reports read)."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.ForeignKey(
+        Stage,
+        verbose_name=_("from stage"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    to_stage = models.ForeignKey(
+        Stage, verbose_name=_("to stage"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["deal", "at"], name="stage_change_deal"),
+            models.Index(fields=["to_stage", "at"], name="stage_change_to"),
+        ]
+
+    def __str__(self):
+        return f"{self.deal}: {self.from_stage} → {self.to_stage}"

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "pipeline"
+urlpatterns = [
+    path("", views.deal_list, name="list"),
+    path("board/", views.board, name="board"),
+    path("new/<int:customer_pk>/", views.deal_new, name="new"),
+    path("<int:pk>/", views.deal_detail, name="detail"),
+    path("<int:pk>/move/", views.deal_move, name="move"),
+    path("<int:pk>/reset-probability/", views.deal_reset_probability, name="reset-probability"),
+]
