@@ -368,9 +368,10 @@ def log_interaction(
     Customer.objects.filter(pk=customer.pk).filter(
         Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=at)
     ).update(last_contact_at=at)
-    if followup is None:
+    if followup is None:  # the actor's next planned contact (a milestone is done explicitly)
         followup = (
             FollowUp.objects.filter(customer=customer, owner=actor, status__in=FollowUp.OPEN)
+            .exclude(origin=FollowUp.Origin.MILESTONE)
             .order_by("due_on", "pk")
             .first()
         )
@@ -381,6 +382,9 @@ def log_interaction(
             interaction=interaction,
             done_at=now,
         )
+        milestone = getattr(followup, "milestone", None)  # a deal's milestone (pipeline)
+        if milestone is not None and milestone.done_at is None:
+            type(milestone).objects.filter(pk=milestone.pk).update(done_at=now, done_by=actor)
     if next_on:
         FollowUp.objects.create(
             customer=customer,

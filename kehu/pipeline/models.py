@@ -149,3 +149,74 @@ class StageChange(models.Model):
 
     def __str__(self):
         return f"{self.deal}: {self.from_stage} → {self.to_stage}"
+
+
+class MilestoneTemplate(models.Model):
+    """A conversion milestone (转化节点) every deal passes: created when the deal enters
+    `trigger_stage`, owned by a role, due `days` working days later (no deadline if empty)."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Deal owner")
+        MANAGER = "manager", _("Account manager")
+        DIRECTOR = "director", _("Sales director")
+        FINANCE = "finance", _("Finance")
+
+    name = models.CharField(_("milestone"), max_length=60)
+    trigger_stage = models.ForeignKey(
+        Stage,
+        verbose_name=_("starts when the deal enters"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    role = models.CharField(_("owner role"), max_length=10, choices=Role.choices)
+    days = models.PositiveSmallIntegerField(_("deadline (working days)"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("milestone template")
+        verbose_name_plural = _("milestone templates")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Milestone(models.Model):
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="milestones")
+    template = models.ForeignKey(
+        MilestoneTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField(_("milestone"), max_length=60)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="milestones",
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    due_on = models.DateField(_("due date"), null=True, blank=True)
+    # its entry in the owner's My day, calendar and iCal feed
+    followup = models.OneToOneField(
+        "followups.FollowUp",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="milestone",
+    )
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "template"], name="milestone_once_per_deal")
+        ]
+
+    def __str__(self):
+        return f"{self.deal}: {self.name}"

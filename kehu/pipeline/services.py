@@ -15,6 +15,7 @@ from kehu.core.models import AuditEvent
 from kehu.customers.models import Channel, Customer
 from kehu.customers.services import StaleEdit
 
+from . import milestones
 from .models import Deal, Stage, StageChange
 
 # seeds 001/002: 初步接触 → 需求分析 → 方案制定 → 报价 → 合同谈判 → 赢单 / 输单, then 售后服务
@@ -37,6 +38,7 @@ def ensure_default_stages() -> None:
             Stage(name=n, kind=k, probability=p, color=c, position=i)
             for i, (n, k, p, c) in enumerate(DEFAULT_STAGES)
         )
+        milestones.ensure_default_templates()
 
 
 def _clean(data: dict, errors: dict) -> dict:
@@ -106,6 +108,7 @@ def create_deal(actor, customer: Customer, data: dict) -> Deal:
         **fields,
     )
     StageChange.objects.create(deal=deal, from_stage=None, to_stage=stage, by=actor)
+    milestones.start(deal, stage)
     if stage.kind == Stage.Kind.WON:
         _won(actor, customer)
     return deal
@@ -175,9 +178,12 @@ def move_stage(actor, deal: Deal, stage: Stage, lost_reason: str = "") -> Deal:
     deal.closed_at = timezone.now() if stage.kind in CLOSED else None
     deal.version = F("version") + 1
     deal.save()
+    deal.refresh_from_db()
+    milestones.start(deal, stage)
     if stage.kind == Stage.Kind.WON:
         _won(actor, deal.customer)
-    deal.refresh_from_db()
+    elif stage.kind == Stage.Kind.LOST:
+        milestones.close_open(deal)
     return deal
 
 

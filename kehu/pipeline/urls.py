@@ -9,5 +9,6 @@ urlpatterns = [
     path("new/<int:customer_pk>/", views.deal_new, name="new"),
     path("<int:pk>/", views.deal_detail, name="detail"),
     path("<int:pk>/move/", views.deal_move, name="move"),
+    path("milestones/<int:pk>/done/", views.milestone_done, name="milestone-done"),
     path("<int:pk>/reset-probability/", views.deal_reset_probability, name="reset-probability"),
 ]

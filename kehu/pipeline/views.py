@@ -2,15 +2,16 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.accounts import access
 from kehu.customers.services import StaleEdit
 
-from . import queries, services
+from . import milestones, queries, services
 from .forms import DealForm
-from .models import Deal, Stage
+from .models import Deal, Milestone, Stage
 
 
 def _scope(request) -> str:
@@ -107,6 +108,8 @@ def deal_detail(request, pk):
             "form": form,
             "can_edit": can_edit,
             "history": queries.history(request.user, deal),
+            "milestones": deal.milestones.select_related("owner"),
+            "today": timezone.localdate(),
             "stages": Stage.objects.filter(active=True),
         },
     )
@@ -140,3 +143,15 @@ def deal_reset_probability(request, pk):
     deal = _visible_deal(request, pk)
     services.reset_probability(request.user, deal)
     return redirect("pipeline:detail", pk=deal.pk)
+
+
+@require_POST
+def milestone_done(request, pk):
+    milestone = get_object_or_404(
+        Milestone.objects.filter(deal__in=access.visible(request.user, Deal)), pk=pk
+    )
+    try:
+        milestones.complete(request.user, milestone)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("pipeline:detail", pk=milestone.deal_id)

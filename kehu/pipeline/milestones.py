@@ -1,0 +1,109 @@
+"""Conversion milestones (转化节点): started when a deal enters a stage, owned by a role, due a
+number of working days later; each is an entry in its owner's My day (a follow-up of origin
+"milestone"), goes overdue there and is escalated like any follow-up."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kehu.accounts import access
+from kehu.core.workdays import work_calendar
+from kehu.followups.models import FollowUp, Method
+from kehu.followups.services import Assignees, sync_next_followup
+
+from .models import Deal, Milestone, MilestoneTemplate, Stage
+
+# seed 002: 需求确认; 方案提交 by the account manager within 3 working days; 合同谈判 with the
+# director within 5; 回款完成 with finance within 5 working days of signing
+DEFAULTS = [
+    ("需求确认", "需求分析", MilestoneTemplate.Role.OWNER, None),
+    ("方案提交", "方案制定", MilestoneTemplate.Role.MANAGER, 3),
+    ("合同谈判", "合同谈判", MilestoneTemplate.Role.DIRECTOR, 5),
+    ("回款完成", "赢单", MilestoneTemplate.Role.FINANCE, 5),
+]
+
+
+def ensure_default_templates() -> None:
+    if MilestoneTemplate.objects.exists():
+        return
+    stages = {s.name: s for s in Stage.objects.all()}
+    MilestoneTemplate.objects.bulk_create(
+        MilestoneTemplate(name=n, trigger_stage=stages[s], role=r, days=d, position=i)
+        for i, (n, s, r, d) in enumerate(DEFAULTS)
+        if s in stages
+    )
+
+
+def _owner(role: str, deal: Deal, assignees: Assignees):
+    if role == MilestoneTemplate.Role.DIRECTOR:
+        return assignees.director or deal.owner_id
+    if role == MilestoneTemplate.Role.MANAGER:
+        return assignees.manager_of(deal.team_id) or deal.owner_id
+    # the owner; finance too until the purchases issue brings a finance role
+    return deal.owner_id
+
+
+def start(deal: Deal, stage: Stage, now=None) -> list[Milestone]:
+    """The milestones whose trigger is `stage` (once per deal), each with its My day entry."""
+    now = now or timezone.now()
+    templates = MilestoneTemplate.objects.filter(trigger_stage=stage).exclude(
+        pk__in=Milestone.objects.filter(deal=deal).values("template_id")
+    )
+    if not templates:
+        return []
+    calendar = work_calendar()
+    assignees = Assignees()
+    today = timezone.localtime(now).date()
+    made = []
+    for template in templates:
+        owner_id = _owner(template.role, deal, assignees)
+        due = calendar.add(today, template.days) if template.days is not None else None
+        followup = FollowUp.objects.create(
+            customer_id=deal.customer_id,
+            owner_id=owner_id,
+            due_on=due or calendar.add(today, 0),
+            method=Method.OTHER,
+            content=f"{deal.title} · {template.name}"[:200],
+            origin=FollowUp.Origin.MILESTONE,
+        )
+        made.append(
+            Milestone.objects.create(
+                deal=deal,
+                template=template,
+                name=template.name,
+                owner_id=owner_id,
+                due_on=due,
+                followup=followup,
+            )
+        )
+    sync_next_followup([deal.customer_id])
+    return made
+
+
+@transaction.atomic
+def complete(actor, milestone: Milestone) -> Milestone:
+    """Its owner, or anyone who may change the deal's customer, marks it done."""
+    milestone = Milestone.objects.select_for_update().select_related("deal").get(pk=milestone.pk)
+    if milestone.owner_id != actor.pk:
+        access.get_customer(actor, milestone.deal.customer_id, write=True)
+    if milestone.done_at:
+        raise ValidationError({"milestone": [_("This milestone is already done.")]})
+    now = timezone.now()
+    milestone.done_at, milestone.done_by = now, actor
+    milestone.save(update_fields=["done_at", "done_by"])
+    if milestone.followup_id:
+        FollowUp.objects.filter(pk=milestone.followup_id, status__in=FollowUp.OPEN).update(
+            status=FollowUp.Status.DONE, done_at=now, result=_("Milestone done.")
+        )
+        sync_next_followup([milestone.deal.customer_id])
+    return milestone
+
+
+def close_open(deal: Deal) -> None:
+    """A lost deal's open milestones no longer need doing: their My day entries are cancelled."""
+    open_ones = Milestone.objects.filter(deal=deal, done_at__isnull=True)
+    FollowUp.objects.filter(
+        pk__in=open_ones.values("followup_id"), status__in=FollowUp.OPEN
+    ).update(status=FollowUp.Status.CANCELLED, result=_("The deal was lost."))
+    sync_next_followup([deal.customer_id])
