@@ -6,6 +6,7 @@ app_name = "pipeline"
 urlpatterns = [
     path("", views.deal_list, name="list"),
     path("board/", views.board, name="board"),
+    path("analytics/", views.analytics_page, name="analytics"),
     path("new/<int:customer_pk>/", views.deal_new, name="new"),
     path("<int:pk>/", views.deal_detail, name="detail"),
     path("<int:pk>/move/", views.deal_move, name="move"),

@@ -3,13 +3,17 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.accounts import access
+from kehu.customers.models import Channel, Customer
 from kehu.customers.services import StaleEdit
+from kehu.followups.models import Method
+from kehu.sheets import export
 
-from . import milestones, queries, services
+from . import analytics, milestones, queries, services
 from .forms import DealForm
 from .models import Deal, Milestone, Stage
 
@@ -155,3 +159,142 @@ def milestone_done(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("pipeline:detail", pk=milestone.deal_id)
+
+
+# --- flow analytics ---------------------------------------------------------------------------
+def analytics_page(request):
+    actor = request.user
+    filters = _analytics_filters(request)
+    rows = analytics.deals(actor, filters)
+    report = {
+        "funnel": analytics.funnel(rows),
+        "channels": analytics.by_channel(rows),
+        "owners": analytics.by_owner(rows),
+        "teams": analytics.by_owner(rows, "team__name"),
+        "cycle_days": analytics.cycle_days(rows),
+        "stays": analytics.time_in_stage(rows),
+        "methods": analytics.methods_by_outcome(rows),
+        "lost": analytics.lost_reasons(rows),
+    }
+    if request.GET.get("export") == "xlsx":
+        return _analytics_export(report)
+    method_labels = dict(Method.choices)
+    for row in report["methods"]:
+        row["label"] = method_labels.get(row["method"], row["method"])
+    return render(
+        request,
+        "pipeline/analytics.html",
+        {
+            **report,
+            "filters": filters,
+            "owners_choice": access.visible_users(actor).order_by("name"),
+            "teams_choice": access.visible_teams(actor),
+            "channels_choice": Channel.objects.all(),
+            "tiers": Customer.TIERS,
+            "query": request.GET.urlencode(),
+            "funnel_chart": {
+                "tooltip": {"trigger": "item"},
+                "series": [
+                    {
+                        "type": "funnel",
+                        "sort": "none",
+                        "left": "10%",
+                        "width": "80%",
+                        "label": {"formatter": "{b}: {c}"},
+                        "data": [
+                            {"name": f["stage"].name, "value": f["count"]} for f in report["funnel"]
+                        ],
+                    }
+                ],
+            },
+        },
+    )
+
+
+def _analytics_filters(request) -> analytics.Filters:
+    get = request.GET
+
+    def number(key):
+        value = get.get(key, "")
+        return int(value) if value.isdigit() else None
+
+    return analytics.Filters(
+        since=parse_date(get.get("since") or ""),
+        until=parse_date(get.get("until") or ""),
+        team=number("team"),
+        owner=number("owner"),
+        channel=number("channel"),
+        tier=get.get("tier", "") if get.get("tier", "") in Customer.TIERS else "",
+    )
+
+
+def _analytics_export(report):
+    def pct(value):
+        return None if value is None else round(value * 100, 1)
+
+    return export.xlsx_book_response(
+        _("flow analytics"),
+        [
+            (
+                _("funnel"),
+                [
+                    export.Column(_("stage")),
+                    export.Column(_("deals"), export.INTEGER),
+                    export.Column(_("amount (CNY)"), export.MONEY),
+                    export.Column(_("conversion (%)"), export.NUMBER),
+                ],
+                (
+                    [f["stage"].name, f["count"], f["amount"], pct(f["conversion"])]
+                    for f in report["funnel"]
+                ),
+            ),
+            (
+                _("by channel"),
+                [
+                    export.Column(_("source channel")),
+                    export.Column(_("deals"), export.INTEGER),
+                    export.Column(_("won"), export.INTEGER),
+                    export.Column(_("conversion (%)"), export.NUMBER),
+                ],
+                (
+                    [r["channel__name"] or "—", r["deals"], r["won"], pct(r["rate"])]
+                    for r in report["channels"]
+                ),
+            ),
+            (
+                _("by owner"),
+                [
+                    export.Column(_("owner")),
+                    export.Column(_("deals"), export.INTEGER),
+                    export.Column(_("won"), export.INTEGER),
+                    export.Column(_("lost"), export.INTEGER),
+                    export.Column(_("win rate (%)"), export.NUMBER),
+                    export.Column(_("average won deal (CNY)"), export.MONEY),
+                ],
+                (
+                    [
+                        r["name"] or "—",
+                        r["deals"],
+                        r["won"],
+                        r["lost"],
+                        pct(r["rate"]),
+                        r["average"],
+                    ]
+                    for r in report["owners"]
+                ),
+            ),
+            (
+                _("time in stage"),
+                [export.Column(_("stage")), export.Column(_("average days"), export.NUMBER)],
+                ([r["stage"].name, round(r["days"], 1)] for r in report["stays"]),
+            ),
+            (
+                _("lost reasons"),
+                [
+                    export.Column(_("lost reason"), width=40),
+                    export.Column(_("deals"), export.INTEGER),
+                ],
+                ([r["lost_reason"], r["n"]] for r in report["lost"]),
+            ),
+        ],
+    )

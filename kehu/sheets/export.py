@@ -39,6 +39,11 @@ def _width(column: Column) -> int:
 
 
 def xlsx_bytes(sheet: str, columns: Sequence[Column], rows: Iterable[Sequence]) -> bytes:
+    return xlsx_book([(sheet, columns, rows)])
+
+
+def xlsx_book(sheets: Sequence[tuple[str, Sequence[Column], Iterable[Sequence]]]) -> bytes:
+    """A workbook of one or more sheets, each (title, columns, rows)."""
     out = io.BytesIO()
     book = xlsxwriter.Workbook(
         out, {"constant_memory": True, "in_memory": True, "remove_timezone": True}
@@ -53,6 +58,13 @@ def xlsx_bytes(sheet: str, columns: Sequence[Column], rows: Iterable[Sequence]) 
         NUMBER: book.add_format({"num_format": "0.00"}),
         INTEGER: book.add_format({"num_format": "0"}),
     }
+    for sheet, columns, rows in sheets:
+        _sheet(book, header, formats, sheet, columns, rows)
+    book.close()
+    return out.getvalue()
+
+
+def _sheet(book, header, formats, sheet, columns, rows) -> None:
     ws = book.add_worksheet(sheet[:31])
     for c, column in enumerate(columns):
         ws.set_column(c, c, _width(column))
@@ -71,8 +83,6 @@ def xlsx_bytes(sheet: str, columns: Sequence[Column], rows: Iterable[Sequence]) 
             ws.data_validation(
                 1, c, MAX_ROWS, c, {"validate": "list", "source": list(column.choices)}
             )
-    book.close()
-    return out.getvalue()
 
 
 def _write(ws, r, c, column, value, formats):
@@ -89,8 +99,12 @@ def _write(ws, r, c, column, value, formats):
 
 
 def xlsx_response(filename: str, sheet: str, columns, rows) -> HttpResponse:
+    return xlsx_book_response(filename, [(sheet, columns, rows)])
+
+
+def xlsx_book_response(filename: str, sheets) -> HttpResponse:
     response = HttpResponse(
-        xlsx_bytes(sheet, columns, rows),
+        xlsx_book(sheets),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = _disposition(f"{filename}.xlsx")

@@ -19,12 +19,8 @@ def test_rep_drags_a_deal_to_the_next_stage(page, live_server, people):
     card = page.locator(f"[data-testid=deal-{deal.pk}]")
     target = page.locator(f"[data-testid=column-{nxt.pk}]")
     card.drag_to(target)
-    page.wait_for_function(
-        "document.querySelector('[data-testid=column-%d] [data-testid=deal-%d]') !== null"
-        % (nxt.pk, deal.pk)
-    )
-    page.wait_for_timeout(500)
-    for _ in range(20):
+    page.locator(f"[data-testid=column-{nxt.pk}] [data-testid=deal-{deal.pk}]").wait_for()
+    for _ in range(40):  # the move is saved by a request after the drop
         deal.refresh_from_db()
         if deal.stage_id == nxt.pk:
             break

@@ -56,7 +56,10 @@ def test_done_by_hand_or_by_logging_the_interaction(people, deal, stages, login)
     services.move_stage(people.rep, deal, stages["方案制定"])
     milestone = Milestone.objects.get(deal=deal, name="方案提交")
     followups.log_interaction(
-        people.manager, deal.customer, method="email", content="方案已发送",
+        people.manager,
+        deal.customer,
+        method="email",
+        content="方案已发送",
         followup=milestone.followup,
     )
     milestone.refresh_from_db()

@@ -1,0 +1,197 @@
+"""Flow analytics: where deals convert and where they leak. Every figure is an aggregate in the
+database over the actor's visible deals (filtered); Python only arranges a handful of rows."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import connection
+from django.db.models import Avg, Count, F, Max, Q, Sum
+from django.utils import timezone
+
+from kehu.accounts import access
+from kehu.followups.models import Interaction
+
+from .models import Deal, Stage, StageChange
+
+
+@dataclass
+class Filters:
+    since: date | None = None
+    until: date | None = None
+    team: int | None = None
+    owner: int | None = None
+    channel: int | None = None
+    tier: str = ""
+
+
+def _start(day: date) -> datetime:
+    return timezone.make_aware(datetime(day.year, day.month, day.day))
+
+
+def deals(actor, f: Filters):
+    """The deals the figures count: visible to the actor, created in the period, and matching
+    the team (subtree), owner, channel and customer tier."""
+    rows = access.visible(actor, Deal)
+    if f.since:
+        rows = rows.filter(created_at__gte=_start(f.since))
+    if f.until:
+        rows = rows.filter(created_at__lt=_start(f.until + timedelta(days=1)))
+    if f.team:
+        team = access.visible_teams(actor).filter(pk=f.team).first()
+        rows = rows.filter(team_id__in=access.team_subtree_ids(team)) if team else rows.none()
+    if f.owner:
+        rows = rows.filter(owner_id=f.owner)
+    if f.channel:
+        rows = rows.filter(channel_id=f.channel)
+    if f.tier:
+        rows = rows.filter(customer__tier=f.tier)
+    return rows
+
+
+def funnel(rows) -> list[dict]:
+    """Deals that reached each stage (open stages, then won) by count and amount, and the
+    conversion from the stage before. A deal reached every stage up to the furthest one in its
+    history."""
+    stages = list(Stage.objects.filter(kind__in=[Stage.Kind.OPEN, Stage.Kind.WON], active=True))
+    furthest = (
+        StageChange.objects.filter(
+            deal__in=rows.values("pk"), to_stage__kind__in=[Stage.Kind.OPEN, Stage.Kind.WON]
+        )
+        .values("deal_id")
+        .annotate(top=Max("to_stage__position"))
+    )
+    # deals per furthest position, with their amounts: one GROUP BY over the subquery
+    sql, params = furthest.query.sql_with_params()
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT f.top, COUNT(*), COALESCE(SUM(d.amount), 0) FROM ({sql}) f "
+            f"JOIN {q(Deal._meta.db_table)} d ON d.id = f.deal_id GROUP BY f.top",
+            params,
+        )
+        per_top = {top: (n, amount) for top, n, amount in cursor.fetchall()}
+    out, previous = [], None
+    for stage in stages:
+        reached = [v for top, v in per_top.items() if top is not None and top >= stage.position]
+        count = sum(n for n, _ in reached)
+        amount = sum(float(a) for _, a in reached)
+        out.append(
+            {
+                "stage": stage,
+                "count": count,
+                "amount": amount,
+                "conversion": None if previous in (None, 0) else count / previous,
+            }
+        )
+        previous = count
+    return out
+
+
+def by_channel(rows) -> list[dict]:
+    """From lead to won by source channel."""
+    result = (
+        rows.values("channel__name")
+        .annotate(
+            deals=Count("pk"),
+            won=Count("pk", filter=Q(stage__kind=Stage.Kind.WON)),
+            amount=Sum("amount", filter=Q(stage__kind=Stage.Kind.WON)),
+        )
+        .order_by("-deals")
+    )
+    return [{**r, "rate": r["won"] / r["deals"] if r["deals"] else None} for r in result]
+
+
+def by_owner(rows, field: str = "owner__name") -> list[dict]:
+    """Win rate (won of closed) and average won deal, by owner or team."""
+    result = (
+        rows.values(field)
+        .annotate(
+            deals=Count("pk"),
+            won=Count("pk", filter=Q(stage__kind=Stage.Kind.WON)),
+            lost=Count("pk", filter=Q(stage__kind=Stage.Kind.LOST)),
+            average=Avg("amount", filter=Q(stage__kind=Stage.Kind.WON)),
+        )
+        .order_by("-won", "-deals")
+    )
+    return [
+        {
+            **r,
+            "name": r[field],
+            "rate": r["won"] / (r["won"] + r["lost"]) if r["won"] + r["lost"] else None,
+        }
+        for r in result
+    ]
+
+
+def _days(later: str, earlier: str) -> str:
+    if connection.vendor == "sqlite":
+        return f"(julianday({later}) - julianday({earlier}))"
+    return f"(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0)"
+
+
+def cycle_days(rows) -> float | None:
+    """Average days from creation to winning, over won deals."""
+    sql, params = (
+        rows.filter(stage__kind=Stage.Kind.WON, closed_at__isnull=False)
+        .values("created_at", "closed_at")
+        .query.sql_with_params()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT AVG({_days('w.closed_at', 'w.created_at')}) FROM ({sql}) w", params)
+        value = cursor.fetchone()[0]
+    return None if value is None else float(value)
+
+
+def time_in_stage(rows) -> list[dict]:
+    """Average days deals spent in each stage: from entering it to the next change (window
+    function over the stage history), for stays that have ended."""
+    ids, params = rows.values("pk").query.sql_with_params()
+    q = connection.ops.quote_name
+    history = q(StageChange._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.to_stage_id, COUNT(*), AVG({_days('s.next_at', 's.at')}) FROM ("
+            f"SELECT to_stage_id, at, LEAD(at) OVER (PARTITION BY deal_id ORDER BY at, id) "
+            f"AS next_at FROM {history} WHERE deal_id IN ({ids})) s "
+            f"WHERE s.next_at IS NOT NULL GROUP BY s.to_stage_id",
+            params,
+        )
+        stays = {stage: (n, avg) for stage, n, avg in cursor.fetchall()}
+    return [
+        {"stage": stage, "stays": stays[stage.pk][0], "days": float(stays[stage.pk][1])}
+        for stage in Stage.objects.filter(pk__in=stays)
+    ]
+
+
+def methods_by_outcome(rows) -> list[dict]:
+    """Which follow-up methods went with won and with lost deals: the interactions with the
+    deal's customer while the deal was open."""
+    closed = rows.filter(stage__kind__in=[Stage.Kind.WON, Stage.Kind.LOST])
+    sql, params = (
+        closed.annotate(kind=F("stage__kind"))
+        .values("customer_id", "created_at", "closed_at", "kind")
+        .query.sql_with_params()
+    )
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT i.method, d.kind, COUNT(*) FROM {q(Interaction._meta.db_table)} i "
+            f"JOIN ({sql}) d "
+            f"ON i.customer_id = d.customer_id AND i.at >= d.created_at AND i.at <= d.closed_at "
+            f"GROUP BY i.method, d.kind",
+            params,
+        )
+        counts = cursor.fetchall()
+    table: dict[str, dict] = {}
+    for method, kind, n in counts:
+        table.setdefault(method, {"method": method, "won": 0, "lost": 0})[kind] = n
+    return sorted(table.values(), key=lambda r: -(r["won"] + r["lost"]))
+
+
+def lost_reasons(rows, limit: int = 10) -> list[dict]:
+    return list(
+        rows.filter(stage__kind=Stage.Kind.LOST)
+        .values("lost_reason")
+        .annotate(n=Count("pk"), amount=Sum("amount"))
+        .order_by("-n")[:limit]
+    )
