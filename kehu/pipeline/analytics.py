@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Avg, Count, F, Max, Q, Sum
+from django.db.models import Avg, Count, F, Q, Sum
 from django.utils import timezone
 
 from kehu.accounts import access
@@ -50,29 +50,16 @@ def deals(actor, f: Filters):
 
 def funnel(rows) -> list[dict]:
     """Deals that reached each stage (open stages, then won) by count and amount, and the
-    conversion from the stage before. A deal reached every stage up to the furthest one in its
-    history."""
+    conversion from the stage before. A deal counts in every stage up to the furthest it has
+    reached (kept on the deal as it moves: one GROUP BY here)."""
     stages = list(Stage.objects.filter(kind__in=[Stage.Kind.OPEN, Stage.Kind.WON], active=True))
-    furthest = (
-        StageChange.objects.filter(
-            deal__in=rows.values("pk"), to_stage__kind__in=[Stage.Kind.OPEN, Stage.Kind.WON]
-        )
-        .values("deal_id")
-        .annotate(top=Max("to_stage__position"))
-    )
-    # deals per furthest position, with their amounts: one GROUP BY over the subquery
-    sql, params = furthest.query.sql_with_params()
-    q = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT f.top, COUNT(*), COALESCE(SUM(d.amount), 0) FROM ({sql}) f "
-            f"JOIN {q(Deal._meta.db_table)} d ON d.id = f.deal_id GROUP BY f.top",
-            params,
-        )
-        per_top = {top: (n, amount) for top, n, amount in cursor.fetchall()}
+    per_top = {
+        r["furthest"]: (r["n"], r["amount"] or 0)
+        for r in rows.order_by().values("furthest").annotate(n=Count("pk"), amount=Sum("amount"))
+    }
     out, previous = [], None
     for stage in stages:
-        reached = [v for top, v in per_top.items() if top is not None and top >= stage.position]
+        reached = [v for top, v in per_top.items() if top >= stage.position]
         count = sum(n for n, _ in reached)
         amount = sum(float(a) for _, a in reached)
         out.append(
@@ -143,22 +130,17 @@ def cycle_days(rows) -> float | None:
 
 
 def time_in_stage(rows) -> list[dict]:
-    """Average days deals spent in each stage: from entering it to the next change (window
-    function over the stage history), for stays that have ended."""
-    ids, params = rows.values("pk").query.sql_with_params()
-    q = connection.ops.quote_name
-    history = q(StageChange._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT s.to_stage_id, COUNT(*), AVG({_days('s.next_at', 's.at')}) FROM ("
-            f"SELECT to_stage_id, at, LEAD(at) OVER (PARTITION BY deal_id ORDER BY at, id) "
-            f"AS next_at FROM {history} WHERE deal_id IN ({ids})) s "
-            f"WHERE s.next_at IS NOT NULL GROUP BY s.to_stage_id",
-            params,
-        )
-        stays = {stage: (n, avg) for stage, n, avg in cursor.fetchall()}
+    """Average days deals spent in each stage, over stays that have ended (each stay's length
+    is kept on the stage history when the deal moves on)."""
+    stays = {
+        r["to_stage_id"]: r
+        for r in StageChange.objects.filter(deal__in=rows.values("pk"), days__isnull=False)
+        .values("to_stage_id")
+        .annotate(n=Count("pk"), average=Avg("days"))
+        .order_by()
+    }
     return [
-        {"stage": stage, "stays": stays[stage.pk][0], "days": float(stays[stage.pk][1])}
+        {"stage": stage, "stays": stays[stage.pk]["n"], "days": float(stays[stage.pk]["average"])}
         for stage in Stage.objects.filter(pk__in=stays)
     ]
 

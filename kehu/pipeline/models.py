@@ -84,6 +84,9 @@ class Deal(models.Model):
     products = models.CharField(_("products"), max_length=300, blank=True)
     competitor = models.CharField(_("competitor"), max_length=200, blank=True)
     lost_reason = models.TextField(_("lost reason"), blank=True)
+    # the furthest open or won stage the deal has reached (its position): the funnel counts it
+    # in every stage up to there without reading the history
+    furthest = models.PositiveSmallIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -98,6 +101,7 @@ class Deal(models.Model):
             models.Index(fields=["team", "stage", "id"], name="deal_team_stage"),
             models.Index(fields=["stage", "id"], name="deal_stage"),
             models.Index(fields=["customer", "id"], name="deal_customer"),
+            models.Index(fields=["furthest", "amount"], name="deal_furthest"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -137,6 +141,8 @@ class StageChange(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # how long the deal stayed in `to_stage`: set when it moves on (time-in-stage reads it)
+    days = models.FloatField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("stage change")
@@ -145,6 +151,7 @@ class StageChange(models.Model):
         indexes = [
             models.Index(fields=["deal", "at"], name="stage_change_deal"),
             models.Index(fields=["to_stage", "at"], name="stage_change_to"),
+            models.Index(fields=["to_stage", "days"], name="stage_change_days"),
         ]
 
     def __str__(self):

@@ -108,6 +108,7 @@ def create_deal(actor, customer: Customer, data: dict) -> Deal:
         **fields,
     )
     StageChange.objects.create(deal=deal, from_stage=None, to_stage=stage, by=actor)
+    Deal.objects.filter(pk=deal.pk).update(furthest=_furthest(0, stage))
     milestones.start(deal, stage)
     if stage.kind == Stage.Kind.WON:
         _won(actor, customer)
@@ -171,7 +172,12 @@ def move_stage(actor, deal: Deal, stage: Stage, lost_reason: str = "") -> Deal:
         deal.lost_reason = lost_reason.strip()
     elif deal.stage.kind == Stage.Kind.LOST:
         deal.lost_reason = ""  # reopened
+    now = timezone.now()
+    stay = StageChange.objects.filter(deal=deal).order_by("-at", "-pk").first()
+    if stay is not None:  # the stage it leaves: how long it stayed
+        StageChange.objects.filter(pk=stay.pk).update(days=(now - stay.at).total_seconds() / 86400)
     StageChange.objects.create(deal=deal, from_stage=deal.stage, to_stage=stage, by=actor)
+    deal.furthest = _furthest(deal.furthest, stage)
     deal.stage = stage
     if not deal.probability_manual:
         deal.probability = stage.probability
@@ -185,6 +191,31 @@ def move_stage(actor, deal: Deal, stage: Stage, lost_reason: str = "") -> Deal:
     elif stage.kind == Stage.Kind.LOST:
         milestones.close_open(deal)
     return deal
+
+
+def _furthest(current: int, stage: Stage) -> int:
+    if stage.kind in (Stage.Kind.OPEN, Stage.Kind.WON):
+        return max(current, stage.position)
+    return current
+
+
+def recompute_history(deal_ids) -> None:
+    """Rebuilds `days` on the stage history and `furthest` on the deals from the history as
+    it stands (after history was written or corrected in bulk: demo data, imports)."""
+    for deal_id in deal_ids:
+        changes = list(
+            StageChange.objects.filter(deal_id=deal_id)
+            .select_related("to_stage")
+            .order_by("at", "pk")
+        )
+        for here, after in zip(changes, changes[1:], strict=False):
+            StageChange.objects.filter(pk=here.pk).update(
+                days=(after.at - here.at).total_seconds() / 86400
+            )
+        furthest = 0
+        for change in changes:
+            furthest = _furthest(furthest, change.to_stage)
+        Deal.objects.filter(pk=deal_id).update(furthest=furthest)
 
 
 def _won(actor, customer: Customer) -> None:

@@ -198,8 +198,8 @@ def analytics_page(request):
                     {
                         "type": "funnel",
                         "sort": "none",
-                        "left": "10%",
-                        "width": "80%",
+                        "left": "5%",
+                        "width": "65%",
                         "label": {"formatter": "{b}: {c}"},
                         "data": [
                             {"name": f["stage"].name, "value": f["count"]} for f in report["funnel"]

@@ -67,6 +67,7 @@ def flow(people):
             StageChange.objects.filter(pk=change.pk).update(at=day(n))
         closed = day(steps[-1][1]) if len(steps) > 1 and steps[-1][0] in ("赢单", "输单") else None
         Deal.objects.filter(pk=deal.pk).update(created_at=day(0), closed_at=closed)
+        services.recompute_history([deal.pk])
         made[title] = Deal.objects.get(pk=deal.pk)
     # interactions while the deals were open: two calls for D1, a WeChat message for D2
     for title, method, n in [("D1", "phone", 1), ("D1", "phone", 7), ("D2", "wechat", 3)]:

@@ -130,3 +130,16 @@ def test_deal_pages_create_and_edit(people, stages, login):
     )
     deal.refresh_from_db()
     assert (deal.title, deal.amount) == ("仓储系统二期", 80000)
+
+
+def test_moves_keep_the_furthest_stage_and_each_stay(people, deal, stages):
+    services.move_stage(people.rep, deal, stages["方案制定"])
+    services.move_stage(people.rep, deal, stages["需求分析"])  # back a step
+    services.move_stage(people.rep, deal, stages["输单"], lost_reason="预算取消")
+    deal.refresh_from_db()
+    assert deal.furthest == stages["方案制定"].position
+    stays = list(StageChange.objects.filter(deal=deal).values_list("days", flat=True))
+    assert all(d is not None and d >= 0 for d in stays[:-1]) and stays[-1] is None
+    services.recompute_history([deal.pk])
+    deal.refresh_from_db()
+    assert deal.furthest == stages["方案制定"].position

@@ -66,6 +66,9 @@ class Command(BaseCommand):
         )
         if opts["customers"] <= 10_000:
             self.stdout.write(f"Deals: {demo_pipeline.generate(seed=opts['seed']):,}")
+        else:  # at scale: about three deals for every ten customers, written set-based
+            deals = demo_pipeline.generate_at_scale(opts["customers"] * 3 // 10, opts["seed"])
+            self.stdout.write(f"Deals: {deals:,}")
         if opts["customers"] <= 10_000:  # a small demo comes with proposals waiting for review
             run = tiering_services.run_now(director, policy)
             self.stdout.write(
