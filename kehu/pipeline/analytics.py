@@ -9,6 +9,8 @@ from django.db.models import Avg, Count, F, Q, Sum
 from django.utils import timezone
 
 from kehu.accounts import access
+from kehu.accounts.models import Team, User
+from kehu.customers.models import Channel
 from kehu.followups.models import Interaction
 
 from .models import Deal, Stage, StageChange
@@ -74,40 +76,55 @@ def funnel(rows) -> list[dict]:
     return out
 
 
+def _kind_ids(kind) -> list[int]:
+    return list(Stage.objects.filter(kind=kind).values_list("pk", flat=True))
+
+
 def by_channel(rows) -> list[dict]:
-    """From lead to won by source channel."""
+    """From lead to won by source channel (grouped by id, named after: no joins)."""
+    won = _kind_ids(Stage.Kind.WON)
     result = (
-        rows.values("channel__name")
+        rows.order_by()
+        .values("channel_id")
         .annotate(
             deals=Count("pk"),
-            won=Count("pk", filter=Q(stage__kind=Stage.Kind.WON)),
-            amount=Sum("amount", filter=Q(stage__kind=Stage.Kind.WON)),
+            won=Count("pk", filter=Q(stage_id__in=won)),
+            amount=Sum("amount", filter=Q(stage_id__in=won)),
         )
-        .order_by("-deals")
     )
-    return [{**r, "rate": r["won"] / r["deals"] if r["deals"] else None} for r in result]
+    names = dict(Channel.objects.values_list("pk", "name"))
+    out = [
+        {**r, "channel__name": names.get(r["channel_id"]), "rate": r["won"] / r["deals"]}
+        for r in result
+    ]
+    return sorted(out, key=lambda r: -r["deals"])
 
 
-def by_owner(rows, field: str = "owner__name") -> list[dict]:
-    """Win rate (won of closed) and average won deal, by owner or team."""
+def by_owner(rows, field: str = "owner") -> list[dict]:
+    """Win rate (won of closed) and average won deal, by owner or by team."""
+    won, lost = _kind_ids(Stage.Kind.WON), _kind_ids(Stage.Kind.LOST)
+    key = f"{field}_id"
     result = (
-        rows.values(field)
+        rows.order_by()
+        .values(key)
         .annotate(
             deals=Count("pk"),
-            won=Count("pk", filter=Q(stage__kind=Stage.Kind.WON)),
-            lost=Count("pk", filter=Q(stage__kind=Stage.Kind.LOST)),
-            average=Avg("amount", filter=Q(stage__kind=Stage.Kind.WON)),
+            won=Count("pk", filter=Q(stage_id__in=won)),
+            lost=Count("pk", filter=Q(stage_id__in=lost)),
+            average=Avg("amount", filter=Q(stage_id__in=won)),
         )
-        .order_by("-won", "-deals")
     )
-    return [
+    model = User if field == "owner" else Team
+    names = {o.pk: str(o) for o in model.objects.filter(pk__in=[r[key] for r in result])}
+    out = [
         {
             **r,
-            "name": r[field],
+            "name": names.get(r[key]),
             "rate": r["won"] / (r["won"] + r["lost"]) if r["won"] + r["lost"] else None,
         }
         for r in result
     ]
+    return sorted(out, key=lambda r: (-r["won"], -r["deals"]))
 
 
 def _days(later: str, earlier: str) -> str:
@@ -132,10 +149,12 @@ def cycle_days(rows) -> float | None:
 def time_in_stage(rows) -> list[dict]:
     """Average days deals spent in each stage, over stays that have ended (each stay's length
     is kept on the stage history when the deal moves on)."""
+    history = StageChange.objects.filter(days__isnull=False)
+    if rows.query.where:  # filtered (or not everyone's): only these deals' stays
+        history = history.filter(deal__in=rows.values("pk"))
     stays = {
         r["to_stage_id"]: r
-        for r in StageChange.objects.filter(deal__in=rows.values("pk"), days__isnull=False)
-        .values("to_stage_id")
+        for r in history.values("to_stage_id")
         .annotate(n=Count("pk"), average=Avg("days"))
         .order_by()
     }

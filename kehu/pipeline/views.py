@@ -170,7 +170,7 @@ def analytics_page(request):
         "funnel": analytics.funnel(rows),
         "channels": analytics.by_channel(rows),
         "owners": analytics.by_owner(rows),
-        "teams": analytics.by_owner(rows, "team__name"),
+        "teams": analytics.by_owner(rows, "team"),
         "cycle_days": analytics.cycle_days(rows),
         "stays": analytics.time_in_stage(rows),
         "methods": analytics.methods_by_outcome(rows),
