@@ -17,6 +17,7 @@ class LogForm(forms.Form):
     next_on = forms.DateField(label=_("next follow-up"), required=False)
     contact = forms.IntegerField(required=False)
     followup = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    deal = forms.IntegerField(required=False)
 
 
 class PlanForm(forms.Form):

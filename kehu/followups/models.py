@@ -50,6 +50,14 @@ class Interaction(models.Model):
     feedback = models.TextField(_("customer feedback"), blank=True)
     next_step = models.TextField(_("next step"), blank=True)
     next_on = models.DateField(_("next follow-up"), null=True, blank=True)
+    deal = models.ForeignKey(
+        "pipeline.Deal",
+        verbose_name=_("deal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interactions",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -107,7 +107,7 @@ def interactions_of(actor, customer, limit: int = 50):
     customer = access.get_customer(actor, customer.pk)
     return (
         Interaction.objects.filter(customer=customer)
-        .select_related("user", "contact")
+        .select_related("user", "contact", "deal")
         .order_by("-at", "-pk")[:limit]
     )
 

@@ -332,6 +332,7 @@ def log_interaction(
     next_step: str = "",
     next_on: date | None = None,
     followup: FollowUp | None = None,
+    deal=None,
 ) -> Interaction:
     """Records a contact; the customer's last contact moves to it; the matching planned
     follow-up (the one given, else the actor's earliest open one for this customer) is done;
@@ -350,6 +351,8 @@ def log_interaction(
         errors["next_on"] = [_("The next follow-up cannot be in the past.")]
     if contact is not None and contact.customer_id != customer.pk:
         errors["contact"] = [_("Choose one of this customer's contacts.")]
+    if deal is not None and deal.customer_id != customer.pk:
+        errors["deal"] = [_("Choose one of this customer's deals.")]
     if followup is not None and (followup.customer_id != customer.pk or not followup.is_open):
         errors["followup"] = [_("This follow-up is not open for this customer.")]
     if errors:
@@ -364,6 +367,7 @@ def log_interaction(
         feedback=feedback.strip(),
         next_step=next_step.strip(),
         next_on=next_on,
+        deal=deal,
     )
     Customer.objects.filter(pk=customer.pk).filter(
         Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=at)

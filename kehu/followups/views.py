@@ -89,6 +89,9 @@ def log(request, customer_pk):
     followup = None
     if data["followup"]:
         followup = FollowUp.objects.filter(pk=data["followup"], customer=customer).first()
+    deal = None
+    if data["deal"]:
+        deal = customer.deals.filter(pk=data["deal"]).first()
     contact = None
     if data["contact"]:
         contact = Contact.objects.filter(pk=data["contact"], customer=customer).first()
@@ -104,6 +107,7 @@ def log(request, customer_pk):
             next_step=data["next_step"],
             next_on=data["next_on"],
             followup=followup,
+            deal=deal,
         )
     except ValidationError as exc:
         if request.htmx and followup is not None:

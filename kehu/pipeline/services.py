@@ -234,3 +234,48 @@ def _won(actor, customer: Customer) -> None:
             audit.field_change(Customer, "status", str(old), str(Customer.Status.CUSTOMER.label))
         ],
     )
+
+
+def can_configure(actor) -> bool:
+    return actor.sees_everything
+
+
+@transaction.atomic
+def save_stages(actor, rows: list[dict]) -> list[Stage]:
+    """A director edits the stages: names, order, colours, default probability, active. Kinds
+    are fixed once a stage exists (reports rely on them); exactly one won and one lost stage."""
+    access.require(can_configure(actor), _("Only a director can change the stages."))
+    errors: dict = {}
+    names = [str(r.get("name", "")).strip() for r in rows]
+    if any(not n for n in names) or len(set(names)) != len(names):
+        errors["name"] = [_("Every stage needs a name of its own.")]
+    kinds = [r.get("kind") or Stage.Kind.OPEN for r in rows]
+    for kind in (Stage.Kind.WON, Stage.Kind.LOST):
+        if kinds.count(kind) != 1:
+            errors.setdefault("kind", []).append(_("Keep exactly one won and one lost stage."))
+    if not any(k == Stage.Kind.OPEN for k in kinds):
+        errors.setdefault("kind", []).append(_("Keep at least one open stage."))
+    for row in rows:
+        try:
+            probability = int(row.get("probability", 0))
+        except (TypeError, ValueError):
+            probability = -1
+        if not 0 <= probability <= 100:
+            errors["probability"] = [_("The probability is a whole number from 0 to 100.")]
+    if errors:
+        raise ValidationError(errors)
+    saved = []
+    for position, row in enumerate(rows):
+        fields = {
+            "name": row["name"].strip()[:40],
+            "position": position,
+            "probability": int(row["probability"]),
+            "color": row.get("color") or Stage.Color.BLUE,
+            "active": bool(row.get("active", True)),
+        }
+        if row.get("id"):
+            Stage.objects.filter(pk=row["id"]).update(**fields)
+            saved.append(Stage.objects.get(pk=row["id"]))
+        else:
+            saved.append(Stage.objects.create(kind=row.get("kind") or Stage.Kind.OPEN, **fields))
+    return saved

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.deal_list, name="list"),
     path("board/", views.board, name="board"),
     path("analytics/", views.analytics_page, name="analytics"),
+    path("stages/", views.stage_settings, name="stages"),
     path("new/<int:customer_pk>/", views.deal_new, name="new"),
     path("<int:pk>/", views.deal_detail, name="detail"),
     path("<int:pk>/move/", views.deal_move, name="move"),

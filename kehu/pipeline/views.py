@@ -298,3 +298,51 @@ def _analytics_export(report):
             ),
         ],
     )
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def stage_settings(request):
+    """Directors: the stages in order, their colours, default probabilities, in use or not."""
+    if not services.can_configure(request.user):
+        raise Http404
+    services.ensure_default_stages()
+    stages = list(Stage.objects.all())
+    if request.method == "POST":
+        post = request.POST
+        rows = [
+            {
+                "id": post.get(f"id_{i}") or None,
+                "name": post.get(f"name_{i}", ""),
+                "kind": post.get(f"kind_{i}", Stage.Kind.OPEN),
+                "probability": post.get(f"probability_{i}", "0"),
+                "color": post.get(f"color_{i}", ""),
+                "active": post.get(f"active_{i}") == "on",
+                "order": _int(post.get(f"order_{i}"), i),
+            }
+            for i in range(int(post.get("rows", "0") or 0))
+            if post.get(f"name_{i}", "").strip() or post.get(f"id_{i}")
+        ]
+        rows.sort(key=lambda r: r["order"])
+        try:
+            services.save_stages(request.user, rows)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Stages saved."))
+            return redirect("pipeline:stages")
+    return render(
+        request,
+        "pipeline/stages.html",
+        {
+            "stages": stages,
+            "rows": len(stages) + 1,
+            "kinds": Stage.Kind.choices,
+            "colors": Stage.Color.choices,
+        },
+    )

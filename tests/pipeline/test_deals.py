@@ -143,3 +143,63 @@ def test_moves_keep_the_furthest_stage_and_each_stay(people, deal, stages):
     services.recompute_history([deal.pk])
     deal.refresh_from_db()
     assert deal.furthest == stages["方案制定"].position
+
+
+def test_director_renames_reorders_and_adds_a_stage(people, stages, login):
+    client = login(people.director)
+    page = client.get("/deals/stages/")
+    assert page.status_code == 200
+    data = {"rows": str(len(stages) + 1)}
+    for i, stage in enumerate(Stage.objects.all()):
+        data |= {
+            f"id_{i}": stage.pk,
+            f"order_{i}": i * 10,
+            f"name_{i}": "需求调研" if stage.name == "需求分析" else stage.name,
+            f"kind_{i}": stage.kind,
+            f"probability_{i}": stage.probability,
+            f"color_{i}": stage.color,
+            f"active_{i}": "on",
+        }
+    n = len(stages)
+    data |= {
+        f"order_{n}": 15,
+        f"name_{n}": "样品测试",
+        f"kind_{n}": "open",
+        f"probability_{n}": 30,
+        f"color_{n}": "info",
+        f"active_{n}": "on",
+    }
+    assert client.post("/deals/stages/", data).status_code == 302
+    names = list(Stage.objects.values_list("name", flat=True))
+    assert names[:3] == ["初步接触", "需求调研", "样品测试"]
+
+
+def test_stages_keep_one_won_and_one_lost(people, stages):
+    from kehu.accounts.access import AccessDenied
+
+    rows = [
+        {"name": s.name, "kind": s.kind, "probability": s.probability, "id": s.pk}
+        for s in Stage.objects.exclude(kind="won")
+    ]
+    with pytest.raises(ValidationError):
+        services.save_stages(people.director, rows)
+    with pytest.raises(AccessDenied):
+        services.save_stages(people.manager, rows)
+
+
+def test_an_interaction_can_name_its_deal(people, deal, login):
+    from kehu.followups.models import Interaction
+
+    client = login(people.rep)
+    page = client.get(f"/customers/{deal.customer_id}/").content.decode()
+    assert f'<option value="{deal.pk}">ERP 升级</option>' in page
+    client.post(
+        f"/followups/customers/{deal.customer_id}/log/",
+        {"method": "meeting", "content": "方案讲解", "deal": deal.pk},
+    )
+    assert Interaction.objects.get().deal == deal
+    other = people.customer(people.rep, "宁波海纳贸易有限公司")
+    with pytest.raises(ValidationError):
+        from kehu.followups import services as followups
+
+        followups.log_interaction(people.rep, other, method="phone", content="x", deal=deal)
