@@ -107,3 +107,46 @@ def close_open(deal: Deal) -> None:
         pk__in=open_ones.values("followup_id"), status__in=FollowUp.OPEN
     ).update(status=FollowUp.Status.CANCELLED, result=_("The deal was lost."))
     sync_next_followup([deal.customer_id])
+
+
+@transaction.atomic
+def save_templates(actor, rows: list[dict]) -> list[MilestoneTemplate]:
+    """A director edits the milestone template: name, the stage that starts it, the role that
+    owns it and its deadline in working days (empty: none). Milestones already started keep
+    their dates."""
+    access.require(actor.sees_everything, _("Only a director can change the milestones."))
+    errors: dict = {}
+    stages = {s.pk: s for s in Stage.objects.all()}
+    for i, row in enumerate(rows, start=1):
+        if not str(row.get("name", "")).strip():
+            errors.setdefault("name", []).append(_("Row %(row)s: name the milestone.") % {"row": i})
+        if row.get("trigger_stage") not in stages:
+            errors.setdefault("trigger_stage", []).append(
+                _("Row %(row)s: choose the stage that starts it.") % {"row": i}
+            )
+        if row.get("role") not in MilestoneTemplate.Role.values:
+            errors.setdefault("role", []).append(_("Row %(row)s: choose who owns it.") % {"row": i})
+        days = row.get("days")
+        if days not in (None, "") and not (str(days).isdigit() and int(days) <= 365):
+            errors.setdefault("days", []).append(
+                _("Row %(row)s: a deadline is 0 to 365 working days.") % {"row": i}
+            )
+    if errors:
+        raise ValidationError(errors)
+    keep = [int(r["id"]) for r in rows if r.get("id")]
+    MilestoneTemplate.objects.exclude(pk__in=keep).delete()
+    saved = []
+    for position, row in enumerate(rows):
+        fields = {
+            "name": str(row["name"]).strip()[:60],
+            "trigger_stage": stages[row["trigger_stage"]],
+            "role": row["role"],
+            "days": None if row.get("days") in (None, "") else int(row["days"]),
+            "position": position,
+        }
+        if row.get("id"):
+            MilestoneTemplate.objects.filter(pk=row["id"]).update(**fields)
+            saved.append(MilestoneTemplate.objects.get(pk=row["id"]))
+        else:
+            saved.append(MilestoneTemplate.objects.create(**fields))
+    return saved

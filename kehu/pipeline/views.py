@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,7 +16,7 @@ from kehu.sheets import export
 
 from . import analytics, milestones, queries, services
 from .forms import DealForm
-from .models import Deal, Milestone, Stage
+from .models import Deal, Milestone, MilestoneTemplate, Stage
 
 
 def _scope(request) -> str:
@@ -329,8 +330,22 @@ def stage_settings(request):
             if post.get(f"name_{i}", "").strip() or post.get(f"id_{i}")
         ]
         rows.sort(key=lambda r: r["order"])
+        templates = [
+            {
+                "id": post.get(f"m_id_{i}") or None,
+                "name": post.get(f"m_name_{i}", ""),
+                "trigger_stage": _int(post.get(f"m_stage_{i}"), None),
+                "role": post.get(f"m_role_{i}", ""),
+                "days": post.get(f"m_days_{i}", "").strip(),
+            }
+            for i in range(_int(post.get("m_rows"), 0))
+            if post.get(f"m_name_{i}", "").strip() and post.get(f"m_delete_{i}") != "on"
+        ]
         try:
-            services.save_stages(request.user, rows)
+            with transaction.atomic():  # both tables or neither
+                services.save_stages(request.user, rows)
+                if "m_rows" in post:
+                    milestones.save_templates(request.user, templates)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -342,6 +357,8 @@ def stage_settings(request):
         {
             "stages": stages,
             "rows": len(stages) + 1,
+            "templates": list(MilestoneTemplate.objects.select_related("trigger_stage")),
+            "roles": MilestoneTemplate.Role.choices,
             "kinds": Stage.Kind.choices,
             "colors": Stage.Color.choices,
         },

@@ -87,3 +87,41 @@ def test_another_rep_cannot_tick_a_milestone(people, deal, stages, login):
     services.move_stage(people.rep, deal, stages["需求分析"])
     milestone = Milestone.objects.get(deal=deal)
     assert login(people.rep2).post(f"/deals/milestones/{milestone.pk}/done/").status_code == 404
+
+
+def test_director_changes_a_milestone_deadline_on_the_stages_page(people, stages, login):
+    from kehu.pipeline.models import MilestoneTemplate
+
+    client = login(people.director)
+    templates = list(MilestoneTemplate.objects.all())
+    data = {"rows": "0", "m_rows": str(len(templates) + 1)}
+    for i, t in enumerate(templates):
+        data |= {
+            f"m_id_{i}": t.pk,
+            f"m_name_{i}": t.name,
+            f"m_stage_{i}": t.trigger_stage_id,
+            f"m_role_{i}": t.role,
+            f"m_days_{i}": "4" if t.name == "方案提交" else ("" if t.days is None else t.days),
+        }
+    n = len(templates)
+    data |= {
+        f"m_name_{n}": "样品寄送",
+        f"m_stage_{n}": stages["报价"].pk,
+        f"m_role_{n}": "owner",
+        f"m_days_{n}": "2",
+    }
+    with_stages = client.get("/deals/stages/").context
+    for i, s in enumerate(with_stages["stages"]):
+        data |= {
+            f"id_{i}": s.pk,
+            f"order_{i}": i,
+            f"name_{i}": s.name,
+            f"kind_{i}": s.kind,
+            f"probability_{i}": s.probability,
+            f"color_{i}": s.color,
+            f"active_{i}": "on",
+        }
+    data["rows"] = str(len(with_stages["stages"]))
+    assert client.post("/deals/stages/", data).status_code == 302
+    assert MilestoneTemplate.objects.get(name="方案提交").days == 4
+    assert MilestoneTemplate.objects.get(name="样品寄送").trigger_stage == stages["报价"]
