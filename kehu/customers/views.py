@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kehu.accounts import access
 from kehu.core import audit
+from kehu.core.forms import add_errors
 from kehu.followups import queries as followup_queries
 from kehu.followups.models import Method
 from kehu.pipeline import queries as pipeline_queries
@@ -21,11 +22,6 @@ from . import queries, services
 from .forms import BulkActionForm, ContactForm, CustomerFilterForm, CustomerForm, MergeForm
 from .models import Contact, Customer, SavedView, Tag
 from .queries import COLUMNS
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _query_without(request, *dropped: str) -> str:
@@ -254,7 +250,7 @@ def customer_edit(request, pk):
                     if name in CustomerForm.Meta.fields
                 ]
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Changes saved."))
                 return redirect("customers:detail", pk=customer.pk)
@@ -299,7 +295,7 @@ def contact_add(request, pk):
         try:
             services.add_contact(request.user, customer, form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Contact added."))
             return redirect("customers:detail", pk=customer.pk)
@@ -314,7 +310,7 @@ def contact_edit(request, pk, contact_pk):
         try:
             services.update_contact(request.user, contact, form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Contact saved."))
             return redirect("customers:detail", pk=customer.pk)
@@ -349,7 +345,7 @@ def customer_merge(request, pk):
                 try:
                     keep = services.merge_customers(actor, keep, other)
                 except ValidationError as exc:
-                    _add_errors(form, exc)
+                    add_errors(form, exc)
                 else:
                     messages.success(
                         request,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.accounts import access
+from kehu.core.forms import add_errors
 from kehu.customers.models import Channel, Customer
 from kehu.customers.services import StaleEdit
 from kehu.followups.models import Method
@@ -68,8 +69,7 @@ def deal_new(request, customer_pk):
         try:
             deal = services.create_deal(request.user, customer, form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Deal “%(title)s” created.") % {"title": deal.title})
             return redirect("pipeline:detail", pk=deal.pk)
@@ -100,8 +100,7 @@ def deal_detail(request, pk):
             except StaleEdit as exc:
                 messages.error(request, str(exc))
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Deal saved."))
                 return redirect("pipeline:detail", pk=deal.pk)

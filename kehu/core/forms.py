@@ -1,0 +1,8 @@
+from django.core.exceptions import ValidationError
+
+
+def add_errors(form, exc: ValidationError) -> None:
+    """A service's ValidationError shown on the form: on its field when the form has it,
+    above the form otherwise."""
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
