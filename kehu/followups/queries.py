@@ -8,10 +8,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from kehu.accounts import access
+from kehu.core.paging import capped_count
 from kehu.core.workdays import work_calendar
 
 from .models import FollowUp, Interaction, Notification, PoolEvent
 
+COUNT_CAP = 1000
 SECTION_LIMIT = 50  # rows per section; the counts above say how many in all
 
 
@@ -48,11 +50,13 @@ def my_day(actor, scope: str = "me", today: date | None = None) -> dict:
         "today": rows.filter(due_on=today).order_by("pk"),
         "upcoming": rows.filter(due_on__gt=today, due_on__lte=horizon).order_by("due_on", "pk"),
     }
-    counts = {name: qs.count() for name, qs in sections.items()}
+    # a team's overdue work can run to tens of thousands: count up to COUNT_CAP ("1,000+")
+    counted = {name: capped_count(qs, COUNT_CAP) for name, qs in sections.items()}
     return {
         "today": today,
         "horizon": horizon,
-        "counts": counts,
+        "counts": {name: n for name, (n, _capped) in counted.items()},
+        "capped": {name: capped for name, (_n, capped) in counted.items()},
         "sections": {name: list(qs[:SECTION_LIMIT]) for name, qs in sections.items()},
         "limit": SECTION_LIMIT,
     }
