@@ -73,7 +73,22 @@ def visible(actor: User, model: type[Model]) -> QuerySet:
     scope = _customer_scope(actor, write=False)
     if scope is None:
         return model._default_manager.all()
-    return model._default_manager.filter(customer__in=visible_customers(actor).values("pk"))
+    # the same rule on the joined customer (a join the planner can drive from either side,
+    # where an IN (subquery) made SQLite check every row against the customer set)
+    return model._default_manager.filter(_on_customer(scope))
+
+
+def _on_customer(q: Q) -> Q:
+    """`q` (about Customer fields) rewritten for a model whose `customer` field points there."""
+    out = Q()
+    out.connector, out.negated = q.connector, q.negated
+    for child in q.children:
+        if isinstance(child, Q):
+            out.children.append(_on_customer(child))
+        else:
+            lookup, value = child
+            out.children.append((f"customer__{lookup}", value))
+    return out
 
 
 def rollup_scope(actor: User) -> Q | None:
