@@ -166,6 +166,7 @@ class FollowUp(models.Model):
             models.Index(fields=["owner", "status", "due_on"], name="followup_owner_due"),
             models.Index(fields=["customer", "status"], name="followup_customer_open"),
             models.Index(fields=["status", "due_on"], name="followup_status_due"),
+            models.Index(fields=["rule", "status", "customer"], name="followup_rule_open"),
         ]
 
     def __str__(self):

@@ -184,15 +184,25 @@ def plan_all(today: date | None = None) -> int:
     customers, followups = Customer._meta.db_table, FollowUp._meta.db_table
     total = 0
     for rule in CadenceRule.objects.filter(active=True):
+        # the customers this rule already covers, then the tier's customers minus those: two
+        # plain reads (a correlated NOT EXISTS let SQLite's planner probe the wrong index)
+        covered = np.fromiter(
+            FollowUp.objects.filter(rule=rule, status__in=FollowUp.OPEN)
+            .values_list("customer_id", flat=True)
+            .order_by(),
+            np.int64,
+        )
         sql = (
             f"SELECT c.id, c.owner_id, c.team_id, {epoch.format('c.last_contact_at')} "
             f"FROM {q(customers)} c WHERE c.tier = %s AND c.owner_id IS NOT NULL "
-            f"AND c.pooled_at IS NULL AND NOT EXISTS (SELECT 1 FROM {q(followups)} f "
-            f"WHERE f.customer_id = c.id AND f.rule_id = %s AND f.status IN (%s, %s))"
+            f"AND c.pooled_at IS NULL"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [rule.tier, rule.pk, *FollowUp.OPEN])
+            cursor.execute(sql, [rule.tier])
             rows = cursor.fetchall()
+        if len(covered):
+            keep = ~np.isin(np.fromiter((r[0] for r in rows), np.int64, len(rows)), covered)
+            rows = [r for r, k in zip(rows, keep, strict=True) if k]
         if not rows:
             continue
         ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
