@@ -124,6 +124,7 @@ class FollowUp(models.Model):
         verbose_name=_("customer"),
         on_delete=models.CASCADE,
         related_name="followups",
+        db_index=False,  # (customer, status) below serves it
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -132,6 +133,7 @@ class FollowUp(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="followups",
+        db_index=False,  # (owner, status, due_on) below serves it
     )
     due_on = models.DateField(_("due date"))
     method = models.CharField(_("method"), max_length=10, choices=Method.choices)
@@ -150,6 +152,7 @@ class FollowUp(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # (rule, status, customer) below serves it
     )
     interaction = models.ForeignKey(
         Interaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
