@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Min, Q
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -182,7 +183,7 @@ def plan_all(today: date | None = None) -> int:
     q = connection.ops.quote_name
     epoch = "unixepoch({})" if connection.vendor == "sqlite" else "EXTRACT(EPOCH FROM {})::float8"
     customers, followups = Customer._meta.db_table, FollowUp._meta.db_table
-    total = 0
+    total, planned = 0, []
     for rule in CadenceRule.objects.filter(active=True):
         # the customers this rule already covers, then the tier's customers minus those: two
         # plain reads (a correlated NOT EXISTS let SQLite's planner probe the wrong index)
@@ -245,7 +246,10 @@ def plan_all(today: date | None = None) -> int:
             ),
         )
         total += len(rows)
-    sync_next_followup()
+        planned.append(ids)
+    # only the customers just planned can have a new earliest date (logging, cancelling and
+    # re-planning keep the others in step as they happen)
+    sync_next_followup(np.concatenate(planned).tolist() if planned else [])
     return total
 
 
@@ -268,20 +272,31 @@ def replan(customer_ids, today: date | None = None) -> int:
 def sync_next_followup(customer_ids=None) -> None:
     """Keeps Customer.next_followup_at (the list's column and its "overdue" filter) at the
     earliest open follow-up, 09:00 local time on its due day; None when nothing is open.
-    `customer_ids` None: every customer, set-based."""
-    open_rows = FollowUp.objects.filter(status__in=FollowUp.OPEN)
+    `customer_ids` None: every customer. Set-based either way; many ids go through a temporary
+    table rather than an IN list."""
     if customer_ids is not None:
         customer_ids = list(customer_ids)
+        if not customer_ids:
+            return
+        if len(customer_ids) > 500:
+            with bulk.id_table(customer_ids, "kehu_sync_ids") as ids:
+                _sync(RawSQL(f"SELECT id FROM {connection.ops.quote_name(ids)}", []))
+            return
+    _sync(customer_ids)
+
+
+def _sync(customer_ids) -> None:
+    open_rows = FollowUp.objects.filter(status__in=FollowUp.OPEN)
+    customers = Customer.objects.all()
+    if customer_ids is not None:
         open_rows = open_rows.filter(customer_id__in=customer_ids)
+        customers = customers.filter(pk__in=customer_ids)
     earliest = open_rows.values("customer_id").annotate(due=Min("due_on")).order_by()
     rows = [(cid, _at_nine(due)) for cid, due in earliest.values_list("customer_id", "due")]
     with transaction.atomic():
-        stale = Customer.objects.filter(next_followup_at__isnull=False).exclude(
+        customers.filter(next_followup_at__isnull=False).exclude(
             pk__in=FollowUp.objects.filter(status__in=FollowUp.OPEN).values("customer_id")
-        )
-        if customer_ids is not None:
-            stale = stale.filter(pk__in=customer_ids)
-        stale.update(next_followup_at=None)
+        ).update(next_followup_at=None)
         if rows:
             bulk.update_from(
                 Customer._meta.db_table,
