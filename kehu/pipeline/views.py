@@ -192,6 +192,24 @@ def analytics_page(request):
             "channels_choice": Channel.objects.all(),
             "tiers": Customer.TIERS,
             "query": request.GET.urlencode(),
+            "channel_chart": _bar_chart(
+                [r["channel__name"] or "—" for r in report["channels"]],
+                [
+                    (_("deals"), [r["deals"] for r in report["channels"]]),
+                    (_("won"), [r["won"] for r in report["channels"]]),
+                ],
+            ),
+            "stay_chart": _bar_chart(
+                [r["stage"].name for r in report["stays"]],
+                [(_("average days"), [round(r["days"], 1) for r in report["stays"]])],
+            ),
+            "method_chart": _bar_chart(
+                [r["label"] for r in report["methods"]],
+                [
+                    (_("won"), [r["won"] for r in report["methods"]]),
+                    (_("lost"), [r["lost"] for r in report["methods"]]),
+                ],
+            ),
             "funnel_chart": {
                 "tooltip": {"trigger": "item"},
                 "series": [
@@ -209,6 +227,18 @@ def analytics_page(request):
             },
         },
     )
+
+
+def _bar_chart(categories, series) -> dict:
+    """An ECharts option: grouped bars, one series per (name, values)."""
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0},
+        "grid": {"left": 40, "right": 10, "top": 30, "bottom": 40},
+        "xAxis": {"type": "category", "data": categories, "axisLabel": {"interval": 0}},
+        "yAxis": {"type": "value"},
+        "series": [{"name": str(name), "type": "bar", "data": values} for name, values in series],
+    }
 
 
 def _analytics_filters(request) -> analytics.Filters:
