@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "kehu.tiering",
     "kehu.followups",
     "kehu.pipeline",
+    "kehu.sheets",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +187,8 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # --- product settings -----------------------------------------------------------------------
 KEHU_PAGE_SIZE = envint("KEHU_PAGE_SIZE", 50)
 KEHU_MAX_PAGE_SIZE = 200
+# imports of more rows than this run in the background worker (progress in the page)
+KEHU_IMPORT_SYNC_ROWS = envint("KEHU_IMPORT_SYNC_ROWS", 2000)
 # Lists show exact totals up to this many rows, then "10,000+" (exact counts of big sets halve
 # page throughput; see ARCHITECTURE.md).
 KEHU_COUNT_CAP = envint("KEHU_COUNT_CAP", 10_000)

@@ -12,5 +12,6 @@ urlpatterns = [
     path("tiering/", include("kehu.tiering.urls")),
     path("followups/", include("kehu.followups.urls")),
     path("deals/", include("kehu.pipeline.urls")),
+    path("sheets/", include("kehu.sheets.urls")),
     path("admin/", admin.site.urls),
 ]

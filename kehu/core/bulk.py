@@ -90,3 +90,22 @@ def id_table(ids: Iterable[int], name: str = "kehu_ids"):
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {_q(name)}")
+
+
+def reserve_ids(table: str, count: int) -> list[int]:
+    """`count` fresh primary keys for rows about to be inserted with `insert_rows`, so that
+    related rows (contacts, tags) can be written in the same pass. PostgreSQL draws them from
+    the table's sequence (safe beside concurrent inserts); SQLite takes them after the largest
+    id, which is safe because the caller's transaction holds the write lock (IMMEDIATE)."""
+    if count <= 0:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {_q(table)}")
+        start = cursor.fetchone()[0] + 1
+    return list(range(start, start + count))

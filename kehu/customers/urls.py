@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.customer_list, name="list"),
     path("new/", views.customer_create, name="create"),
     path("bulk/", views.bulk_action, name="bulk"),
+    path("export/", views.customer_export, name="export"),
     path("duplicates/", views.duplicate_check, name="duplicates"),
     path("views/", views.save_view, name="save-view"),
     path("views/<int:pk>/delete/", views.delete_view, name="delete-view"),

@@ -16,6 +16,7 @@ from kehu.core.forms import add_errors
 from kehu.followups import queries as followup_queries
 from kehu.followups.models import Method
 from kehu.pipeline import queries as pipeline_queries
+from kehu.sheets import customer_export, export
 from kehu.tiering import queries as tier_queries
 
 from . import queries, services
@@ -77,6 +78,22 @@ def customer_list(request):
         else "customers/list.html"
     )
     return render(request, template, context)
+
+
+@require_GET
+def customer_export(request):
+    """The list as it is shown (filters, sort, columns) as .xlsx or CSV, every row of it."""
+    form = CustomerFilterForm(request.GET or None, actor=request.user)
+    columns, rows = customer_export.rows(
+        request.user,
+        form.params(),
+        queries.parse_columns(request.GET.get("cols")),
+        request.GET.get("sort"),
+    )
+    name = _("customers") + timezone.localdate().strftime("-%Y%m%d")
+    if request.GET.get("format") == "csv":
+        return export.csv_response(name, columns, rows)
+    return export.xlsx_response(name, str(_("customers")), columns, rows)
 
 
 @require_POST

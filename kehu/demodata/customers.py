@@ -20,13 +20,12 @@ from itertools import accumulate
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
-from pypinyin.seg import mmseg
 
 from kehu.accounts import services as account_services
 from kehu.accounts.models import Team, User
 from kehu.core.bulk import insert_rows
 from kehu.core.models import AuditEvent
-from kehu.core.text import name_key, pinyin_forms, search_document
+from kehu.core.text import name_key, pinyin_by_words, pinyin_forms, search_document
 from kehu.customers.models import (
     Channel,
     Contact,
@@ -276,19 +275,6 @@ def _key(brand: str, word: str) -> str:
     return name_key(brand + word)
 
 
-_token_pinyin = cache(pinyin_forms)
-
-
-def _pinyin_by_words(name: str) -> tuple[str, str]:
-    """pinyin_forms(name) in ~8 µs instead of ~200: pypinyin cuts a name into dictionary
-    phrases and single characters (forward maximum matching) and reads each piece on its own,
-    so the name's pinyin is the pieces' pinyin joined, and there are only a few thousand
-    distinct pieces to convert. (Joining the pinyin of the name's parts is not the same:
-    "郑州|长城" reads as 州长, zhou-zhang.)"""
-    full, initials = zip(*(_token_pinyin(w) for w in mmseg.seg.cut(name)), strict=True)
-    return "".join(full), "".join(initials)
-
-
 def _name_pinyin() -> Callable[[str], tuple[str, str]]:
     """The fast reader when it agrees with pinyin_forms on a sample of names (it leans on
     pypinyin's segmenter), else pinyin_forms itself."""
@@ -300,8 +286,8 @@ def _name_pinyin() -> Callable[[str], tuple[str, str]]:
         city = rng.choice(rng.choice(REGIONS)[1])
         sample.append(city + brand + rng.choice(words) + rng.choice(SUFFIXES))
     try:
-        if all(_pinyin_by_words(n) == pinyin_forms.__wrapped__(n) for n in sample):
-            return _pinyin_by_words
+        if all(pinyin_by_words(n) == pinyin_forms.__wrapped__(n) for n in sample):
+            return pinyin_by_words
     except Exception:  # noqa: BLE001 - pypinyin internals moved: take the slow, sure path
         pass
     return pinyin_forms

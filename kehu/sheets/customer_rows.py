@@ -1,0 +1,268 @@
+"""Reading one row of a customer sheet into the values Kehu stores, with every problem named
+by its column. Lookups (owners, coded values) are built once per import, not per row."""
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from kehu.accounts import access
+from kehu.core.text import (
+    REGION_PREFIXES,
+    clean_company_name,
+    clean_text,
+    is_valid_email,
+    is_valid_phone,
+    normalize_email,
+    normalize_phone,
+)
+from kehu.customers.models import Customer
+
+from . import parse
+from .kinds import CUSTOMERS, IGNORE
+from .reader import header_unit
+
+CUSTOMER_FIELDS = [
+    "name",
+    "kind",
+    "industry",
+    "province",
+    "city",
+    "size",
+    "address",
+    "channel",
+    "status",
+    "tier",
+    "owner",
+    "core_needs",
+    "product_preferences",
+    "annual_budget",
+    "cooperation_amount",
+    "last_contact_at",
+    "satisfaction",
+    "notes",
+]
+CONTACT_FIELDS = ["contact_name", "contact_title", "phone", "email", "wechat"]
+
+_EXTRA_WORDS = {
+    "kind": {"公司": "company", "企业": "company", "单位": "company", "个人": "person"},
+    "status": {
+        "潜在客户": "lead",
+        "线索": "lead",
+        "新线索": "lead",
+        "意向客户": "prospect",
+        "意向": "prospect",
+        "商机": "prospect",
+        "成交客户": "customer",
+        "已成交": "customer",
+        "成交": "customer",
+        "老客户": "customer",
+        "合作中": "customer",
+        "已流失": "churned",
+        "流失客户": "churned",
+    },
+    "size": {
+        "小微": "micro",
+        "小型": "small",
+        "中型": "medium",
+        "大型": "large",
+        "超大型": "enterprise",
+    },
+}
+
+
+def _options(key: str, choices) -> dict[str, str]:
+    """Every way to write a coded value: its code, its label in both languages."""
+    table = {}
+    for value, label in choices:
+        table[value.lower()] = value
+        for lang in ("zh-hans", "en"):
+            with translation.override(lang):
+                table[clean_text(str(label)).lower()] = value
+    table.update(_EXTRA_WORDS.get(key, {}))
+    return table
+
+
+def _size_from_staff(count: int) -> str:
+    for limit, size in ((20, "micro"), (100, "small"), (500, "medium"), (1000, "large")):
+        if count < limit:
+            return size
+    return "enterprise"
+
+
+_PROVINCE_RE = re.compile(
+    "^("
+    + "|".join(re.escape(p) for p in REGION_PREFIXES)
+    + r")(省|市|自治区|特别行政区)?[\s/\-·]*(.*)$"
+)
+
+
+def split_region(value: str) -> tuple[str, str]:
+    """浙江省杭州市 / 浙江 杭州 / 浙江/杭州 → ("浙江", "杭州"); a lone city stays a city."""
+    value = clean_text(value)
+    m = _PROVINCE_RE.match(value)
+    if not m or not m[3]:
+        return "", value
+    city = m[3].strip(" /-·")
+    if city.endswith("市") and len(city) > 2:
+        city = city[:-1]
+    return m[1], city
+
+
+@dataclass
+class RowProblem:
+    column: str  # the header as typed in the file
+    message: str
+
+
+@dataclass
+class ParsedRow:
+    number: int  # the row number a spreadsheet shows (1-based)
+    values: dict = field(default_factory=dict)  # customer field → value (blank cells absent)
+    contact: dict = field(default_factory=dict)  # contact field → value
+    tags: list = field(default_factory=list)
+    key_id: int | None = None
+    problems: list = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.values.get("name", "")
+
+
+class CustomerRowReader:
+    """Built once per import for an actor and a mapping; `read(number, cells)` per row."""
+
+    def __init__(self, actor, mapping: dict):
+        self.actor = actor
+        self.headers: list[str] = mapping["headers"]
+        self.fields: list[str | None] = mapping["fields"]
+        self.columns = [
+            (i, f, self.headers[i] if i < len(self.headers) else "")
+            for i, f in enumerate(self.fields)
+            if f and f != IGNORE
+        ]
+        mapped = {f for _i, f, _h in self.columns}
+        self.split_region = "city" in mapped and "province" not in mapped
+        self.units = {
+            f: header_unit(self.headers[i]) for i, f, _h in self.columns if f in MONEY_FIELDS
+        }
+        self.options = {
+            "kind": _options("kind", Customer.Kind.choices),
+            "status": _options("status", Customer.Status.choices),
+            "size": _options("size", Customer.Size.choices),
+        }
+        self.can_set_tier = actor.sees_everything
+        self._owners = None
+        self.max_length = {c.key: c.max_length for c in CUSTOMERS.columns if c.max_length}
+
+    # owners: by login or by full name, among the people the actor may assign to
+    def owners(self) -> dict[str, object]:
+        if self._owners is None:
+            table: dict[str, object] = {}
+            names: dict[str, list] = {}
+            for user in access.assignable_owners(self.actor).only(
+                "id", "username", "name", "team_id"
+            ):
+                table[user.username.lower()] = user
+                if user.name:
+                    names.setdefault(user.name.lower(), []).append(user)
+            for name, users in names.items():
+                table.setdefault(name, users[0] if len(users) == 1 else None)
+            self._owners = table
+        return self._owners
+
+    def read(self, number: int, cells: list) -> ParsedRow:
+        row = ParsedRow(number)
+        for index, key, header in self.columns:
+            value = cells[index] if index < len(cells) else None
+            if parse.is_blank(value):
+                continue
+            try:
+                self._read_cell(row, key, value)
+            except ValueError as exc:
+                row.problems.append(RowProblem(header, str(exc)))
+        if "name" not in row.values and row.key_id is None:
+            row.problems.append(
+                RowProblem(str(CUSTOMERS.column("name").label), _("Enter the customer name."))
+            )
+        return row
+
+    def _read_cell(self, row: ParsedRow, key: str, value) -> None:
+        if key == "id":
+            row.key_id = parse.parse_int(value, low=1)
+        elif key == "name":
+            row.values["name"] = self._text(key, clean_company_name(parse.text(value)))
+        elif key in ("kind", "status"):
+            row.values[key] = parse.choice(value, self.options[key])
+        elif key == "size":
+            if isinstance(value, int | float) or parse.text(value).isdigit():
+                row.values[key] = _size_from_staff(parse.parse_int(value, low=0))
+            else:
+                row.values[key] = parse.choice(value, self.options[key])
+        elif key == "tier":
+            row.values["tier"] = parse.parse_tier(value, tuple(Customer.TIERS))
+        elif key == "owner":
+            login = parse.text(value).lower()
+            owner = self.owners().get(login)
+            if owner is None:
+                if login in self.owners():
+                    raise ValueError(
+                        _("Two people are called “%(name)s”: write the login instead.")
+                        % {"name": parse.text(value)}
+                    )
+                raise ValueError(
+                    _("“%(name)s” is not a person you can assign customers to.")
+                    % {"name": parse.text(value)}
+                )
+            row.values["owner"] = owner
+        elif key in MONEY_FIELDS:
+            unit = self.units.get(key, "")
+            row.values[key] = parse.parse_amount(value, unit_wan="万" in unit)
+        elif key == "last_contact_at":
+            row.values[key] = parse.parse_datetime(value)
+        elif key == "satisfaction":
+            row.values[key] = parse.parse_int(value, low=1, high=5)
+        elif key == "tags":
+            row.tags = [t[:30] for t in parse.split_list(value)]
+        elif key == "city" and self.split_region:
+            province, city = split_region(parse.text(value))
+            if province:
+                row.values["province"] = province
+            row.values["city"] = self._text(key, city)
+        elif key == "phone":
+            raw = parse.text(value)
+            phone = normalize_phone(raw)
+            if not is_valid_phone(phone):
+                raise ValueError(
+                    _(
+                        "“%(value)s” is not a valid phone number (mobile 1xxxxxxxxxx or landline with area code)."
+                    )
+                    % {"value": raw}
+                )
+            row.contact["phone"] = phone
+        elif key == "email":
+            email = normalize_email(parse.text(value))
+            if not is_valid_email(email):
+                raise ValueError(_("“%(value)s” is not a valid e-mail address.") % {"value": email})
+            row.contact["email"] = email
+        elif key in CONTACT_FIELDS:
+            row.contact[key] = self._text(key, parse.text(value))
+        elif key in ("core_needs", "notes"):
+            row.values[key] = str(value).strip() if isinstance(value, str) else parse.text(value)
+        else:
+            row.values[key] = self._text(key, parse.text(value))
+
+    def _text(self, key: str, value: str) -> str:
+        limit = self.max_length.get(key)
+        if limit and len(value) > limit:
+            raise ValueError(
+                _("%(count)s characters; at most %(limit)s fit.")
+                % {"count": len(value), "limit": limit}
+            )
+        return value
+
+
+MONEY_FIELDS = ("annual_budget", "cooperation_amount")
+ZERO = Decimal("0.00")

@@ -1,0 +1,108 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportBatch(models.Model):
+    """One uploaded sheet: previewed (dry run), then committed all-or-nothing, and undoable.
+
+    The file is kept in the row so that the commit (in the page or in the background worker)
+    reads exactly what was previewed."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("Previewed")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+        UNDONE = "undone", _("Undone")
+
+    kind = models.CharField(_("sheet"), max_length=20)
+    filename = models.CharField(_("file"), max_length=200)
+    data = models.BinaryField(editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        on_delete=models.PROTECT,
+        related_name="import_batches",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PREVIEW
+    )
+    # {"header_row": 2, "headers": [...], "fields": ["name", None, ...]}
+    mapping = models.JSONField(default=dict)
+    # {"new": "create", "matched": "update", "duplicate": "skip", "errors": "skip",
+    #  "rows": {"17": "skip"}}
+    choices = models.JSONField(default=dict)
+    # counts of the dry run and of the commit: {"rows": …, "create": …, "update": …, …}
+    summary = models.JSONField(default=dict)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    progress = models.PositiveIntegerField(default=0)
+    error = models.TextField(_("error"), blank=True)
+    committed_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display()})"
+
+
+class ImportRecord(models.Model):
+    """A record an import created or changed, with what it held before (for undo)."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Updated")
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="records")
+    object_id = models.BigIntegerField()
+    action = models.CharField(max_length=10, choices=Action.choices)
+    # the customer's version after the import: undo refuses records changed since
+    version = models.PositiveIntegerField(default=1)
+    # column → previous stored value (updates only)
+    before = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("imported record")
+        verbose_name_plural = _("imported records")
+        indexes = [models.Index(fields=["batch", "action"], name="importrecord_batch")]
+
+    def __str__(self):
+        return f"{self.batch_id}: {self.action} {self.object_id}"
+
+
+class ImportMapping(models.Model):
+    """A column mapping a person saved: next time a sheet with these headers maps itself."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_mappings"
+    )
+    kind = models.CharField(max_length=20)
+    name = models.CharField(_("mapping name"), max_length=50)
+    # header_key(header) → field ("" ignores the column)
+    fields = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved mapping")
+        verbose_name_plural = _("saved mappings")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "name"], name="mapping_unique_name")
+        ]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,163 @@
+"""Every write of the spreadsheet import: upload (with its dry run), the column mapping, saved
+mappings. The commit and the undo are in importer.py."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kehu.accounts import access
+
+from . import importer
+from .kinds import IGNORE, KINDS
+from .models import ImportBatch, ImportMapping
+from .reader import SheetError, guess_mapping, header_key, read_rows
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+SAMPLE_ROWS = 200  # rows of each category kept for the preview page
+
+
+def upload(actor, data: bytes, filename: str, kind: str = "customers") -> ImportBatch:
+    """Stores the file, finds its header and maps its columns (a saved mapping with the same
+    headers first), and runs the dry run."""
+    access.require(not actor.is_read_only)
+    sheet = KINDS.get(kind)
+    if sheet is None:
+        raise ValidationError({"kind": [_("Choose what the sheet holds.")]})
+    if not data:
+        raise ValidationError({"file": [_("The file is empty.")]})
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValidationError({"file": [_("The file is larger than 50 MB.")]})
+    try:
+        head = []
+        for row in read_rows(data, filename):
+            head.append(row)
+            if len(head) >= 20:
+                break
+        mapping = guess_mapping(head, sheet.synonyms())
+    except SheetError as exc:
+        raise ValidationError({"file": [str(exc)]}) from exc
+    fields = _saved_fields(actor, kind, mapping.headers) or mapping.fields
+    batch = ImportBatch.objects.create(
+        kind=kind,
+        filename=filename[:200],
+        data=data,
+        created_by=actor,
+        mapping={**mapping.as_dict(), "fields": fields},
+    )
+    return dry_run(actor, batch)
+
+
+def _saved_fields(actor, kind: str, headers: list[str]) -> list | None:
+    keys = [header_key(h) for h in headers]
+    for saved in ImportMapping.objects.filter(user=actor, kind=kind):
+        if all(k in saved.fields for k in keys if k):
+            return [saved.fields.get(k) or None for k in keys]
+    return None
+
+
+def _own_preview(actor, batch: ImportBatch) -> ImportBatch:
+    access.require(batch.created_by_id == actor.pk)
+    if batch.status != ImportBatch.Status.PREVIEW:
+        raise importer.ImportRefused(_("This file has already been imported."))
+    return batch
+
+
+def dry_run(actor, batch: ImportBatch) -> ImportBatch:
+    """Analyses every row and keeps the counts and samples the preview page shows."""
+    try:
+        analysis = importer.analyse(actor, batch)
+    except SheetError as exc:
+        raise ValidationError({"file": [str(exc)]}) from exc
+    counts = analysis.counts()
+    samples = []
+    taken: dict[str, int] = {}
+    labels = _field_labels(batch.kind)
+    for plan in analysis.plans:
+        if taken.get(plan.category, 0) >= SAMPLE_ROWS:
+            continue
+        taken[plan.category] = taken.get(plan.category, 0) + 1
+        samples.append(
+            {
+                "number": plan.row.number,
+                "category": plan.category,
+                "name": plan.row.name,
+                "reason": plan.reason,
+                "match": plan.match_label,
+                "match_id": plan.match_id,
+                "problems": [[p.column, p.message] for p in plan.row.problems],
+                "changes": [
+                    [labels.get(k, k), _plain(old), _plain(new)]
+                    for k, (old, new) in plan.changes.items()
+                ],
+            }
+        )
+    batch.summary = {**counts, "samples": samples}
+    batch.total = counts["rows"]
+    batch.save(update_fields=["summary", "total"])
+    return batch
+
+
+def _plain(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "、".join(value)
+    if hasattr(value, "hour"):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def _field_labels(kind: str) -> dict[str, str]:
+    return {c.key: str(c.label) for c in KINDS[kind].columns}
+
+
+def remap(actor, batch: ImportBatch, fields: list[str | None]) -> ImportBatch:
+    """The person's own mapping (a field per column, or none): each field at most once, the
+    customer name (or number) mapped; then the dry run again."""
+    _own_preview(actor, batch)
+    sheet = KINDS[batch.kind]
+    known = {c.key for c in sheet.columns}
+    headers = batch.mapping["headers"]
+    clean: list[str | None] = []
+    errors = []
+    for i, value in enumerate(fields[: len(headers)]):
+        value = value or None
+        if value not in known and value not in (None, IGNORE):
+            value = None
+        if value and value != IGNORE and value in clean:
+            errors.append(
+                _("“%(field)s” is mapped twice (column “%(header)s”).")
+                % {"field": sheet.column(value).label, "header": headers[i]}
+            )
+        clean.append(value)
+    clean += [None] * (len(headers) - len(clean))
+    if not {"name", "id"} & set(clean):
+        errors.append(_("Map a column to the customer name (or the customer number)."))
+    if errors:
+        raise ValidationError({"mapping": errors})
+    batch.mapping = {**batch.mapping, "fields": clean}
+    batch.save(update_fields=["mapping"])
+    return dry_run(actor, batch)
+
+
+@transaction.atomic
+def save_mapping(actor, batch: ImportBatch, name: str) -> ImportMapping:
+    access.require(batch.created_by_id == actor.pk)
+    name = (name or "").strip()[:50]
+    if not name:
+        raise ValidationError({"name": [_("Give the mapping a name.")]})
+    fields = {
+        header_key(h): (f or "")
+        for h, f in zip(batch.mapping["headers"], batch.mapping["fields"], strict=False)
+        if header_key(h)
+    }
+    mapping, _created = ImportMapping.objects.update_or_create(
+        user=actor, kind=batch.kind, name=name, defaults={"fields": fields}
+    )
+    return mapping
+
+
+def visible_batches(actor):
+    """Directors and admins see every import (they may undo them); others their own."""
+    qs = ImportBatch.objects.select_related("created_by", "undone_by").defer("data")
+    return qs if actor.sees_everything else qs.filter(created_by=actor)

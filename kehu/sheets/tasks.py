@@ -1,0 +1,11 @@
+"""Large imports run in the background worker (kehu worker), one claim per batch."""
+
+from django_tasks import task
+
+from . import importer
+
+
+@task()
+def run_import(batch_id: int) -> dict:
+    batch = importer.execute(batch_id)
+    return {"status": batch.status, "summary": batch.summary}

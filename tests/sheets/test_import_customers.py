@@ -1,0 +1,191 @@
+"""Importing the customer base table (表1) the way people keep it."""
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from kehu.core.models import AuditEvent
+from kehu.customers.models import Contact, Customer
+from kehu.sheets import importer
+from kehu.sheets.models import ImportBatch
+
+from .conftest import csv_bytes, xlsx
+
+HEADER = ["序号", "客户名称", "所属行业", "联系人", "职位", "联系方式", "客户分级", "核心需求",
+          "历史合作金额（万元）", "负责人", "最后跟进时间", "标签"]
+
+
+def seed_rows():
+    return [
+        HEADER,
+        [1, "杭州云帆科技有限公司", "信息技术", "王芳", "采购经理", "138-1234-5678", "A",
+         "ERP 升级", 12.5, "张伟", datetime(2023, 10, 15), "需求急迫、价格敏感"],
+        [2, "宁波海曙贸易有限公司", "批发零售", "李强", "总经理", "+86 139 0000 1111", "B",
+         "", "3,000元", "rep", "2023年10月16日", ""],
+    ]
+
+
+def test_director_imports_the_seed_sheet_under_a_merged_title(people, upload, commit):
+    batch = upload(people.director, xlsx(seed_rows(), title="表1 客户信息基础表"))
+    assert batch.mapping["header_row"] == 2
+    assert batch.summary["new"] == 2 and batch.summary["error"] == 0
+    batch = commit(people.director, batch)
+    assert batch.status == ImportBatch.Status.DONE
+    yunfan = Customer.objects.get(name="杭州云帆科技有限公司")
+    assert yunfan.tier == "A"
+    assert yunfan.cooperation_amount == Decimal("125000.00")  # a 万元 column
+    assert yunfan.owner == people.rep and yunfan.team == people.hangzhou
+    assert yunfan.industry.name == "信息技术"
+    assert sorted(yunfan.tags.values_list("name", flat=True)) == ["价格敏感", "需求急迫"]
+    contact = Contact.objects.get(customer=yunfan)
+    assert (contact.name, contact.title, contact.phone, contact.is_primary) == (
+        "王芳", "采购经理", "13812345678", True,
+    )
+    assert timezone.localtime(yunfan.last_contact_at).date().isoformat() == "2023-10-15"
+    haishu = Customer.objects.get(name="宁波海曙贸易有限公司")
+    assert haishu.cooperation_amount == Decimal("3000.00")  # 元 typed in a 万元 column
+    assert Contact.objects.get(customer=haishu).phone == "13900001111"
+    # found by pinyin initials and phone like any customer
+    assert "yfkj" in yunfan.search_text and "13812345678" in yunfan.search_text
+    assert AuditEvent.objects.filter(customer_id=yunfan.pk, action="create").exists()
+
+
+def test_rep_imports_into_own_book_and_cannot_set_tiers(people, upload, commit):
+    batch = upload(people.rep, xlsx(seed_rows()))
+    problems = [s["problems"] for s in batch.summary["samples"] if s["category"] == "error"]
+    assert len(problems) == 2
+    assert any("propose" in m or "评审" in m for p in problems for _c, m in p)
+
+
+def test_gbk_csv_with_wan_amounts_and_dates_as_people_type_them(people, upload, commit):
+    rows = [
+        ["客户名称", "历史合作金额", "最后跟进时间", "负责人"],
+        ["苏州明德教育咨询有限公司", "1.5万", "2023/10/15", "张伟"],
+        ["温州瓯江机械有限公司", "12,000", "2023.10.16", "张伟"],
+        ["嘉兴南湖食品有限公司", "￥800", 45214, "张伟"],
+    ]
+    batch = upload(people.manager, csv_bytes(rows, "gbk"), "客户.csv")
+    assert batch.summary["error"] == 0, batch.summary["samples"]
+    commit(people.manager, batch)
+    amounts = dict(Customer.objects.values_list("name", "cooperation_amount"))
+    assert amounts["苏州明德教育咨询有限公司"] == Decimal("15000.00")
+    assert amounts["温州瓯江机械有限公司"] == Decimal("12000.00")
+    assert amounts["嘉兴南湖食品有限公司"] == Decimal("800.00")
+    dates = {
+        c.name: timezone.localtime(c.last_contact_at).date().isoformat()
+        for c in Customer.objects.all()
+    }
+    assert dates["温州瓯江机械有限公司"] == "2023-10-16"
+    assert dates["嘉兴南湖食品有限公司"] == "2023-10-15"  # Excel serial 45214
+
+
+def test_errors_name_the_row_and_the_column(people, upload):
+    rows = [["客户名称", "联系方式", "历史合作金额", "满意度"],
+            ["坏数据有限公司", "abc", "很多", 9]]
+    batch = upload(people.director, csv_bytes(rows), "bad.csv")
+    (sample,) = [s for s in batch.summary["samples"] if s["number"] == 2]
+    columns = {c for c, _m in sample["problems"]}
+    assert columns == {"联系方式", "历史合作金额", "满意度"}
+
+
+def test_commit_with_errors_needs_the_choice_to_skip_them(people, upload):
+    rows = [["客户名称", "联系方式"], ["好公司", "13800000000"], ["坏公司", "abc"]]
+    batch = upload(people.director, csv_bytes(rows), "bad.csv")
+    with pytest.raises(importer.ImportRefused):
+        importer.commit(people.director, batch, {})
+    assert not Customer.objects.exists()
+    importer.commit(people.director, batch, {"error": "skip"})
+    assert list(Customer.objects.values_list("name", flat=True)) == ["好公司"]
+
+
+def test_existing_customer_is_updated_and_blank_cells_never_wipe(people, upload, commit):
+    existing = people.customer(people.rep, "杭州云帆科技有限公司", core_needs="旧需求",
+                               cooperation_amount=Decimal("100"))
+    rows = [["客户名称", "核心需求", "历史合作金额"], ["杭州云帆科技有限公司", "", "2000"]]
+    batch = upload(people.rep, csv_bytes(rows), "u.csv")
+    assert batch.summary["matched"] == 1
+    commit(people.rep, batch)
+    existing.refresh_from_db()
+    assert existing.core_needs == "旧需求"
+    assert existing.cooperation_amount == Decimal("2000.00")
+    assert existing.version == 2
+    change = AuditEvent.objects.filter(customer_id=existing.pk, action="update").latest("pk")
+    assert change.changes[0]["new"] == "2,000.00"
+
+
+def test_duplicates_of_customers_the_rep_cannot_see_are_skipped_and_masked(
+    people, book, upload, commit
+):
+    rows = [["客户名称", "联系方式"], ["北京星辰网络科技有限公司", ""], ["新客户有限公司", ""],
+            ["新客户有限公司", ""]]
+    batch = upload(people.rep, csv_bytes(rows), "d.csv")
+    by_number = {s["number"]: s for s in batch.summary["samples"]}
+    assert by_number[2]["category"] == "duplicate"
+    assert "赵磊" in by_number[2]["match"] and by_number[2]["match_id"] is None
+    assert by_number[4]["category"] == "in_file"
+    commit(people.rep, batch)
+    assert Customer.objects.filter(name="新客户有限公司").count() == 1
+    assert book["rep2"].owner == people.rep2
+
+
+def test_exported_number_updates_that_customer_and_others_numbers_are_refused(
+    people, book, upload, commit
+):
+    rows = [["客户编号", "客户名称", "备注"],
+            [book["rep"].pk, "杭州云帆科技有限公司", "新备注"],
+            [book["rep2"].pk, "北京星辰网络科技有限公司", "偷改"]]
+    batch = upload(people.rep, csv_bytes(rows), "k.csv")
+    by_number = {s["number"]: s for s in batch.summary["samples"]}
+    assert by_number[2]["category"] == "matched"
+    assert by_number[3]["category"] == "error"
+    commit(people.rep, batch)
+    book["rep"].refresh_from_db()
+    book["rep2"].refresh_from_db()
+    assert book["rep"].notes == "新备注" and book["rep2"].notes == ""
+
+
+def test_undo_removes_exactly_the_batch(people, book, upload, commit):
+    before = Customer.objects.count()
+    rows = [["客户编号", "客户名称", "备注", "联系人", "联系方式"],
+            [book["rep"].pk, "杭州云帆科技有限公司", "改过", "新人", "13700000000"],
+            ["", "全新有限公司", "", "王五", "13600000000"]]
+    batch = commit(people.director, upload(people.director, csv_bytes(rows), "u.csv"))
+    assert Customer.objects.count() == before + 1
+    importer.undo(people.director, batch)
+    assert Customer.objects.count() == before
+    book["rep"].refresh_from_db()
+    assert book["rep"].notes == ""
+    assert not Contact.objects.filter(phone="13700000000").exists()
+    assert ImportBatch.objects.get(pk=batch.pk).status == "undone"
+
+
+def test_only_directors_undo_and_not_after_someone_worked_on_it(people, upload, commit):
+    rows = [["客户名称"], ["全新有限公司"]]
+    batch = commit(people.rep, upload(people.rep, csv_bytes(rows), "n.csv"))
+    from kehu.accounts.access import AccessDenied
+    with pytest.raises(AccessDenied):
+        importer.undo(people.rep, batch)
+    customer = Customer.objects.get(name="全新有限公司")
+    from kehu.customers import services as customer_services
+    customer_services.update_customer(people.rep, customer, {"notes": "打过电话"})
+    with pytest.raises(importer.ImportRefused):
+        importer.undo(people.director, batch)
+    assert Customer.objects.filter(name="全新有限公司").exists()
+
+
+def test_a_failure_on_the_last_row_leaves_nothing_written(people, upload, monkeypatch):
+    rows = [["客户名称"]] + [[f"公司{i}有限公司"] for i in range(50)]
+    batch = upload(people.director, csv_bytes(rows), "many.csv")
+    real = importer._audit
+
+    def explode(rows):
+        real(rows)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importer, "_audit", explode)
+    with pytest.raises(RuntimeError):
+        importer.commit(people.director, batch, {})
+    assert not Customer.objects.exists() and not Contact.objects.exists()
+    assert ImportBatch.objects.get(pk=batch.pk).status == "failed"
