@@ -81,7 +81,7 @@ def customer_list(request):
 
 
 @require_GET
-def customer_export(request):
+def export_list(request):
     """The list as it is shown (filters, sort, columns) as .xlsx or CSV, every row of it."""
     form = CustomerFilterForm(request.GET or None, actor=request.user)
     columns, rows = customer_export.rows(

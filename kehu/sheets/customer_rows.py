@@ -155,14 +155,19 @@ class CustomerRowReader:
         }
         self.can_set_tier = actor.sees_everything
         self._owners = None
+        self.assignable: set[int] = set()
+        self.can_reassign = access.can_reassign(actor)
         self.max_length = {c.key: c.max_length for c in CUSTOMERS.columns if c.max_length}
 
-    # owners: by login or by full name, among the people the actor may assign to
+    # owners: by login or by full name, among active people; whether the actor may assign to
+    # them is checked against what the row changes (an unchanged owner is never an error)
     def owners(self) -> dict[str, object]:
         if self._owners is None:
+            from kehu.accounts.models import User
+
             table: dict[str, object] = {}
             names: dict[str, list] = {}
-            for user in access.assignable_owners(self.actor).only(
+            for user in User.objects.filter(is_active=True).only(
                 "id", "username", "name", "team_id"
             ):
                 table[user.username.lower()] = user
@@ -171,6 +176,7 @@ class CustomerRowReader:
             for name, users in names.items():
                 table.setdefault(name, users[0] if len(users) == 1 else None)
             self._owners = table
+            self.assignable = set(access.assignable_owners(self.actor).values_list("pk", flat=True))
         return self._owners
 
     def read(self, number: int, cells: list) -> ParsedRow:
@@ -213,8 +219,7 @@ class CustomerRowReader:
                         % {"name": parse.text(value)}
                     )
                 raise ValueError(
-                    _("“%(name)s” is not a person you can assign customers to.")
-                    % {"name": parse.text(value)}
+                    _("There is nobody called “%(name)s”.") % {"name": parse.text(value)}
                 )
             row.values["owner"] = owner
         elif key in MONEY_FIELDS:

@@ -113,7 +113,7 @@ def analyse(actor, batch: ImportBatch, choices: dict | None = None, progress=Non
             progress(count)
     plans = _match(actor, parsed)
     current, contacts = _current_values(plans)
-    _changes(plans, current, contacts, reader.can_set_tier)
+    _changes(plans, current, contacts, reader)
     _decide(plans, choices or {})
     return Analysis(plans, current, contacts)
 
@@ -288,9 +288,16 @@ def _comparable(field_name: str, value):
     return value
 
 
-def _changes(plans, current, contacts, can_set_tier: bool) -> None:
+def _changes(plans, current, contacts, reader) -> None:
     """What an update would change: blank cells never wipe a stored value, and a row that
     changes nothing is left alone."""
+    with_tags = sorted({p.match_id for p in plans if p.category == MATCHED and p.row.tags})
+    stored_tag_names: dict[int, set] = defaultdict(set)
+    for chunk in _chunks(with_tags):
+        for cid, tag in CustomerTag.objects.filter(customer_id__in=chunk).values_list(
+            "customer_id", "tag__name"
+        ):
+            stored_tag_names[cid].add(tag)
     for plan in plans:
         if plan.category != MATCHED:
             continue
@@ -309,16 +316,21 @@ def _changes(plans, current, contacts, can_set_tier: bool) -> None:
         for key, value in plan.row.contact.items():
             if contact.get(CONTACT_KEYS[key]) != value:
                 plan.changes[key] = (contact.get(CONTACT_KEYS[key]), value)
-        stored_tags = None
         if plan.row.tags:
-            stored_tags = set(
-                CustomerTag.objects.filter(customer_id=plan.match_id).values_list(
-                    "tag__name", flat=True
-                )
-            )
+            stored_tags = stored_tag_names.get(plan.match_id, set())
             if not set(plan.row.tags) <= stored_tags:
                 plan.changes["tags"] = (sorted(stored_tags), plan.row.tags)
-        if "tier" in plan.changes and not can_set_tier:
+        owner = plan.row.values.get("owner")
+        if "owner" in plan.changes and not (
+            reader.can_reassign
+            and owner.pk in reader.assignable
+            and access.can_reassign_customer(reader.actor, Customer(team_id=stored["team_id"]))
+        ):
+            plan.category = ERROR
+            plan.row.problems.append(
+                _problem(_("owner"), _("You cannot assign customers to %(name)s."), name=owner)
+            )
+        elif "tier" in plan.changes and not reader.can_set_tier:
             plan.category = ERROR
             plan.row.problems.append(
                 _problem(_("tier"), _("Tiers change through review: propose a change instead."))
@@ -326,7 +338,13 @@ def _changes(plans, current, contacts, can_set_tier: bool) -> None:
         elif not plan.changes:
             plan.category = UNCHANGED
     for plan in plans:
-        if plan.category == NEW and "tier" in plan.row.values and not can_set_tier:
+        owner = plan.row.values.get("owner")
+        if plan.category == NEW and owner is not None and owner.pk not in reader.assignable:
+            plan.category = ERROR
+            plan.row.problems.append(
+                _problem(_("owner"), _("You cannot assign customers to %(name)s."), name=owner)
+            )
+        if plan.category == NEW and "tier" in plan.row.values and not reader.can_set_tier:
             plan.category = ERROR
             plan.row.problems.append(
                 _problem(_("tier"), _("Tiers change through review: propose a change instead."))

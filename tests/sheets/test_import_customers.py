@@ -13,17 +13,53 @@ from kehu.sheets.models import ImportBatch
 
 from .conftest import csv_bytes, xlsx
 
-HEADER = ["序号", "客户名称", "所属行业", "联系人", "职位", "联系方式", "客户分级", "核心需求",
-          "历史合作金额（万元）", "负责人", "最后跟进时间", "标签"]
+HEADER = [
+    "序号",
+    "客户名称",
+    "所属行业",
+    "联系人",
+    "职位",
+    "联系方式",
+    "客户分级",
+    "核心需求",
+    "历史合作金额（万元）",
+    "负责人",
+    "最后跟进时间",
+    "标签",
+]
 
 
 def seed_rows():
     return [
         HEADER,
-        [1, "杭州云帆科技有限公司", "信息技术", "王芳", "采购经理", "138-1234-5678", "A",
-         "ERP 升级", 12.5, "张伟", datetime(2023, 10, 15), "需求急迫、价格敏感"],
-        [2, "宁波海曙贸易有限公司", "批发零售", "李强", "总经理", "+86 139 0000 1111", "B",
-         "", "3,000元", "rep", "2023年10月16日", ""],
+        [
+            1,
+            "杭州云帆科技有限公司",
+            "信息技术",
+            "王芳",
+            "采购经理",
+            "138-1234-5678",
+            "A",
+            "ERP 升级",
+            12.5,
+            "张伟",
+            datetime(2023, 10, 15),
+            "需求急迫、价格敏感",
+        ],
+        [
+            2,
+            "宁波海曙贸易有限公司",
+            "批发零售",
+            "李强",
+            "总经理",
+            "+86 139 0000 1111",
+            "B",
+            "",
+            "3,000元",
+            "rep",
+            "2023年10月16日",
+            "",
+        ],
     ]
 
 
@@ -41,7 +77,10 @@ def test_director_imports_the_seed_sheet_under_a_merged_title(people, upload, co
     assert sorted(yunfan.tags.values_list("name", flat=True)) == ["价格敏感", "需求急迫"]
     contact = Contact.objects.get(customer=yunfan)
     assert (contact.name, contact.title, contact.phone, contact.is_primary) == (
-        "王芳", "采购经理", "13812345678", True,
+        "王芳",
+        "采购经理",
+        "13812345678",
+        True,
     )
     assert timezone.localtime(yunfan.last_contact_at).date().isoformat() == "2023-10-15"
     haishu = Customer.objects.get(name="宁波海曙贸易有限公司")
@@ -82,8 +121,10 @@ def test_gbk_csv_with_wan_amounts_and_dates_as_people_type_them(people, upload, 
 
 
 def test_errors_name_the_row_and_the_column(people, upload):
-    rows = [["客户名称", "联系方式", "历史合作金额", "满意度"],
-            ["坏数据有限公司", "abc", "很多", 9]]
+    rows = [
+        ["客户名称", "联系方式", "历史合作金额", "满意度"],
+        ["坏数据有限公司", "abc", "很多", 9],
+    ]
     batch = upload(people.director, csv_bytes(rows), "bad.csv")
     (sample,) = [s for s in batch.summary["samples"] if s["number"] == 2]
     columns = {c for c, _m in sample["problems"]}
@@ -101,8 +142,9 @@ def test_commit_with_errors_needs_the_choice_to_skip_them(people, upload):
 
 
 def test_existing_customer_is_updated_and_blank_cells_never_wipe(people, upload, commit):
-    existing = people.customer(people.rep, "杭州云帆科技有限公司", core_needs="旧需求",
-                               cooperation_amount=Decimal("100"))
+    existing = people.customer(
+        people.rep, "杭州云帆科技有限公司", core_needs="旧需求", cooperation_amount=Decimal("100")
+    )
     rows = [["客户名称", "核心需求", "历史合作金额"], ["杭州云帆科技有限公司", "", "2000"]]
     batch = upload(people.rep, csv_bytes(rows), "u.csv")
     assert batch.summary["matched"] == 1
@@ -118,8 +160,12 @@ def test_existing_customer_is_updated_and_blank_cells_never_wipe(people, upload,
 def test_duplicates_of_customers_the_rep_cannot_see_are_skipped_and_masked(
     people, book, upload, commit
 ):
-    rows = [["客户名称", "联系方式"], ["北京星辰网络科技有限公司", ""], ["新客户有限公司", ""],
-            ["新客户有限公司", ""]]
+    rows = [
+        ["客户名称", "联系方式"],
+        ["北京星辰网络科技有限公司", ""],
+        ["新客户有限公司", ""],
+        ["新客户有限公司", ""],
+    ]
     batch = upload(people.rep, csv_bytes(rows), "d.csv")
     by_number = {s["number"]: s for s in batch.summary["samples"]}
     assert by_number[2]["category"] == "duplicate"
@@ -133,9 +179,11 @@ def test_duplicates_of_customers_the_rep_cannot_see_are_skipped_and_masked(
 def test_exported_number_updates_that_customer_and_others_numbers_are_refused(
     people, book, upload, commit
 ):
-    rows = [["客户编号", "客户名称", "备注"],
-            [book["rep"].pk, "杭州云帆科技有限公司", "新备注"],
-            [book["rep2"].pk, "北京星辰网络科技有限公司", "偷改"]]
+    rows = [
+        ["客户编号", "客户名称", "备注"],
+        [book["rep"].pk, "杭州云帆科技有限公司", "新备注"],
+        [book["rep2"].pk, "北京星辰网络科技有限公司", "偷改"],
+    ]
     batch = upload(people.rep, csv_bytes(rows), "k.csv")
     by_number = {s["number"]: s for s in batch.summary["samples"]}
     assert by_number[2]["category"] == "matched"
@@ -148,9 +196,11 @@ def test_exported_number_updates_that_customer_and_others_numbers_are_refused(
 
 def test_undo_removes_exactly_the_batch(people, book, upload, commit):
     before = Customer.objects.count()
-    rows = [["客户编号", "客户名称", "备注", "联系人", "联系方式"],
-            [book["rep"].pk, "杭州云帆科技有限公司", "改过", "新人", "13700000000"],
-            ["", "全新有限公司", "", "王五", "13600000000"]]
+    rows = [
+        ["客户编号", "客户名称", "备注", "联系人", "联系方式"],
+        [book["rep"].pk, "杭州云帆科技有限公司", "改过", "新人", "13700000000"],
+        ["", "全新有限公司", "", "王五", "13600000000"],
+    ]
     batch = commit(people.director, upload(people.director, csv_bytes(rows), "u.csv"))
     assert Customer.objects.count() == before + 1
     importer.undo(people.director, batch)
@@ -165,10 +215,12 @@ def test_only_directors_undo_and_not_after_someone_worked_on_it(people, upload, 
     rows = [["客户名称"], ["全新有限公司"]]
     batch = commit(people.rep, upload(people.rep, csv_bytes(rows), "n.csv"))
     from kehu.accounts.access import AccessDenied
+
     with pytest.raises(AccessDenied):
         importer.undo(people.rep, batch)
     customer = Customer.objects.get(name="全新有限公司")
     from kehu.customers import services as customer_services
+
     customer_services.update_customer(people.rep, customer, {"notes": "打过电话"})
     with pytest.raises(importer.ImportRefused):
         importer.undo(people.director, batch)

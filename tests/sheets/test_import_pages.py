@@ -27,7 +27,9 @@ def test_rep_uploads_previews_and_imports_from_the_page(people, login):
     refused = client.post(response.url, {"action": "commit", "new": "create"}, follow=True)
     assert "skip" in refused.content.decode() or "跳过" in refused.content.decode()
     client.post(response.url, {"action": "commit", "new": "create", "error": "skip"})
-    assert list(Customer.objects.values_list("name", "owner")) == [("杭州新客户有限公司", people.rep.pk)]
+    assert list(Customer.objects.values_list("name", "owner")) == [
+        ("杭州新客户有限公司", people.rep.pk)
+    ]
 
 
 def test_a_row_can_be_skipped_on_its_own(people, login):
