@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.accounts import access
+from kehu.core import downloads
 from kehu.customers.models import Contact, Customer
 
-from . import ical, pool, queries, services
+from . import exports, ical, pool, queries, services
 from .forms import CadenceFormSet, LogForm, PlanForm
 from .models import CalendarFeed, FollowUp, Method, PoolRule
 
@@ -320,6 +321,13 @@ def interaction_list(request):
     rows = queries.interaction_log(
         request.user, scope, method if method in Method.values else "", since, until
     )
+    if downloads.wanted(request):  # every row the filters select, not only the first page
+        return downloads.respond(
+            request,
+            _("Interaction log"),
+            exports.interaction_columns(),
+            exports.interaction_rows(rows),
+        )
     return render(
         request,
         "followups/interactions.html",
@@ -331,6 +339,7 @@ def interaction_list(request):
             "methods": Method.choices,
             "since": since,
             "until": until,
+            "query": downloads.query_without_format(request),
             "can_see_team": request.user.is_manager or request.user.sees_everything,
         },
     )
@@ -342,6 +351,10 @@ def plan_list(request):
     since = parse_date(request.GET.get("since") or "")
     until = parse_date(request.GET.get("until") or "")
     rows = queries.plan_sheet(request.user, scope, status, since, until)
+    if downloads.wanted(request):
+        return downloads.respond(
+            request, _("Follow-up plan"), exports.plan_columns(), exports.plan_rows(rows)
+        )
     return render(
         request,
         "followups/plans.html",
@@ -354,6 +367,7 @@ def plan_list(request):
             "since": since,
             "until": until,
             "today": timezone.localdate(),
+            "query": downloads.query_without_format(request),
             "can_see_team": request.user.is_manager or request.user.sees_everything,
         },
     )

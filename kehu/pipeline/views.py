@@ -9,13 +9,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.accounts import access
+from kehu.core import downloads
 from kehu.core.forms import add_errors
 from kehu.customers.models import Channel, Customer
 from kehu.customers.services import StaleEdit
 from kehu.followups.models import Method
 from kehu.sheets import export
 
-from . import analytics, milestones, queries, services
+from . import analytics, exports, milestones, queries, services
 from .forms import DealForm
 from .models import Deal, Milestone, MilestoneTemplate, Stage
 
@@ -32,13 +33,17 @@ def deal_list(request):
     stage = request.GET.get("stage", "")
     if stage.isdigit():
         rows = rows.filter(stage_id=int(stage))
+    rows = rows.order_by("-updated_at", "-pk")
+    if downloads.wanted(request):  # every deal the filters select, in the list's order
+        return downloads.respond(request, _("Deals"), exports.columns(), exports.rows(rows))
     return render(
         request,
         "pipeline/list.html",
         {
-            "deals": rows.order_by("-updated_at", "-pk")[:200],
+            "deals": rows[:200],
             "scope": scope,
             "stage": stage,
+            "query": downloads.query_without_format(request),
             "stages": Stage.objects.filter(active=True),
             "can_see_team": queries.can_see_team(request.user),
         },
