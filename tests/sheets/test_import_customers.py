@@ -241,3 +241,19 @@ def test_a_failure_on_the_last_row_leaves_nothing_written(people, upload, monkey
         importer.commit(people.director, batch, {})
     assert not Customer.objects.exists() and not Contact.objects.exists()
     assert ImportBatch.objects.get(pk=batch.pk).status == "failed"
+
+
+def test_large_imports_run_in_the_background_once(
+    people, upload, settings, django_capture_on_commit_callbacks
+):
+    settings.KEHU_IMPORT_SYNC_ROWS = 1
+    rows = [["客户名称"], ["甲有限公司"], ["乙有限公司"]]
+    batch = upload(people.director, csv_bytes(rows), "big.csv")
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = importer.commit(people.director, batch, {})
+    assert queued.status == ImportBatch.Status.QUEUED  # the page shows progress meanwhile
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.DONE  # the (immediate) worker ran it
+    assert Customer.objects.count() == 2
+    importer.execute(batch.pk)  # a second worker picking up the same batch writes nothing
+    assert Customer.objects.count() == 2
