@@ -16,7 +16,7 @@ from kehu.core.forms import add_errors
 from kehu.followups import queries as followup_queries
 from kehu.followups.models import Method
 from kehu.pipeline import queries as pipeline_queries
-from kehu.sheets import customer_export, export
+from kehu.sheets import customer_export, downloads
 from kehu.tiering import queries as tier_queries
 
 from . import queries, services
@@ -90,10 +90,10 @@ def export_list(request):
         queries.parse_columns(request.GET.get("cols")),
         request.GET.get("sort"),
     )
-    name = _("customers") + timezone.localdate().strftime("-%Y%m%d")
-    if request.GET.get("format") == "csv":
-        return export.csv_response(name, columns, rows)
-    return export.xlsx_response(name, str(_("customers")), columns, rows)
+    if request.GET.get("format") != "csv":
+        request.GET = request.GET.copy()
+        request.GET["format"] = "xlsx"
+    return downloads.respond(request, str(_("customers")), columns, rows)
 
 
 @require_POST

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.accounts import access
-from kehu.core import downloads
 from kehu.customers.models import Contact, Customer
+from kehu.sheets import downloads
 
 from . import exports, ical, pool, queries, services
 from .forms import CadenceFormSet, LogForm, PlanForm

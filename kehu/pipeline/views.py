@@ -9,12 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.accounts import access
-from kehu.core import downloads
 from kehu.core.forms import add_errors
 from kehu.customers.models import Channel, Customer
 from kehu.customers.services import StaleEdit
 from kehu.followups.models import Method
-from kehu.sheets import export
+from kehu.sheets import downloads, export
 
 from . import analytics, exports, milestones, queries, services
 from .forms import DealForm

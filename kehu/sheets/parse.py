@@ -39,7 +39,7 @@ def text(value) -> str:
 
 _DATE_RE = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:[\sT]+(\d{1,2})[:：时](\d{1,2})(?:[:：分](\d{1,2})秒?)?)?$"
+    r"(?:[\sT]+(\d{1,2})[:：时](\d{1,2})(?:[:：分](\d{1,2})秒?|分)?)?$"
 )
 _SHORT_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")  # 2023-10 / 2023年10月
 
@@ -47,7 +47,8 @@ _SHORT_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")  # 2023-
 def _serial(number: float) -> datetime:
     if not 1 <= number < 2958466:  # up to 9999-12-31
         raise ValueError(_("%(value)s is not a date.") % {"value": text(number)})
-    return datetime.combine(EXCEL_EPOCH, time.min) + timedelta(days=float(number))
+    # whole seconds: days as a float land a microsecond off (45214.5 → 11:59:59.999999)
+    return datetime.combine(EXCEL_EPOCH, time.min) + timedelta(seconds=round(number * 86400))
 
 
 def parse_datetime(value) -> datetime:
@@ -113,6 +114,7 @@ def parse_amount(value, *, unit_wan: bool = False) -> Decimal:
         number *= 1000
     if number < 0:
         raise ValueError(_("An amount cannot be negative."))
+    number = abs(number)  # -0 is 0
     if number >= Decimal("1e12"):
         raise ValueError(_("%(value)s is too large for an amount.") % {"value": text(value)})
     return number.quantize(CENT, rounding=ROUND_HALF_UP)
@@ -161,8 +163,9 @@ _SPLIT_RE = re.compile(r"[、,，;；/|\n]+")
 def split_list(value) -> list[str]:
     """Tags and the like: 需求急迫、价格敏感; 竞品客户 → three names (order kept, no repeats)."""
     seen: list[str] = []
-    for part in _SPLIT_RE.split(text(value)):
-        part = part.strip()
+    raw = str(value) if isinstance(value, str) else text(value)
+    for part in _SPLIT_RE.split(raw):
+        part = clean_text(part)
         if part and part not in seen:
             seen.append(part)
     return seen

@@ -37,14 +37,19 @@ def decode_csv(data: bytes) -> str:
         raise SheetError(_("The CSV file is neither UTF-8 nor GBK text.")) from exc
 
 
+def _delimiter(content: str) -> str:
+    """Comma, tab or semicolon: whichever the first lines hold most of. (csv.Sniffer guesses
+    the quote character and the delimiter from a title row or one quoted cell, and gets both
+    wrong on the sheets people keep.)"""
+    head = content[:8192].splitlines()[:20]
+    counts = {d: sum(line.count(d) for line in head) for d in (",", "\t", ";")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
 def _csv_rows(data: bytes) -> Iterator[list]:
     content = decode_csv(data)
-    sample = content[:8192]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    for row in csv.reader(io.StringIO(content), dialect):
+    for row in csv.reader(io.StringIO(content), delimiter=_delimiter(content)):
         yield [cell if cell != "" else None for cell in row]
 
 
