@@ -121,8 +121,8 @@ def test_csv_in_every_encoding_excel_and_wps_save(synonyms, encoding):
 
 
 cells = st.text(
-    # GBK-safe, with the csv module's own separators and the Chinese ones; no quote marks (see
-    # the xfail tests below)
+    # GBK-safe, with the csv module's own separators and the Chinese ones; no quote marks (the
+    # quote tests below cover them)
     alphabet=st.sampled_from(
         list("杭州云帆科技有限公司需求急迫价格 ,;\t-.0123456789abcXY、，：（）￥")
     ),
