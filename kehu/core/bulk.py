@@ -84,7 +84,9 @@ def id_table(ids: Iterable[int], name: str = "kehu_ids"):
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {_q(name)}")
         cursor.execute(f"CREATE TEMPORARY TABLE {_q(name)} (id bigint PRIMARY KEY)")
-        insert_rows(name, ["id"], ((int(i),) for i in ids), cursor=cursor)
+        # a set: callers may name a customer twice (two cadence rules planned for it), and a
+        # repeated id would break the primary key (seen on PostgreSQL's COPY at a million)
+        insert_rows(name, ["id"], ((i,) for i in sorted({int(i) for i in ids})), cursor=cursor)
     try:
         yield name
     finally:

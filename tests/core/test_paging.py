@@ -128,3 +128,14 @@ class KeysetPagingTests(TestCase):
     def test_an_empty_list_has_no_pages_either_way(self):
         page = keyset_page(Customer.objects.all(), "name_pinyin", True, 5)
         assert (page.rows, page.has_next, page.has_prev, page.total) == ([], False, False, 0)
+
+
+def test_id_table_takes_repeated_ids(db):
+    """plan_all names a customer once per cadence rule; PostgreSQL's COPY refused the repeat."""
+    from django.db import connection
+
+    from kehu.core.bulk import id_table
+
+    with id_table([3, 1, 3, 2, 1]) as name, connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {name} ORDER BY id")
+        assert [r[0] for r in cursor.fetchall()] == [1, 2, 3]
