@@ -163,7 +163,7 @@ _SPLIT_RE = re.compile(r"[、,，;；/|\n]+")
 def split_list(value) -> list[str]:
     """Tags and the like: 需求急迫、价格敏感; 竞品客户 → three names (order kept, no repeats)."""
     seen: list[str] = []
-    raw = str(value) if isinstance(value, str) else text(value)
+    raw = to_half_width(value) if isinstance(value, str) else text(value)
     for part in _SPLIT_RE.split(raw):
         part = clean_text(part)
         if part and part not in seen:

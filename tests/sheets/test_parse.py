@@ -280,6 +280,10 @@ def test_split_list_splits_lines_of_a_multi_line_cell():
     assert split_list("需求急迫\n价格敏感") == ["需求急迫", "价格敏感"]
 
 
+def test_split_list_splits_on_full_width_slash_and_bar():
+    assert split_list("VIP／老客户｜重点") == ["VIP", "老客户", "重点"]
+
+
 # --- text ---------------------------------------------------------------------------------
 
 

@@ -121,10 +121,9 @@ def test_csv_in_every_encoding_excel_and_wps_save(synonyms, encoding):
 
 
 cells = st.text(
-    # GBK-safe, with the csv module's own separators and the Chinese ones; no quote marks (the
-    # quote tests below cover them)
+    # GBK-safe, with the csv module's own separators, quote marks and the Chinese separators
     alphabet=st.sampled_from(
-        list("杭州云帆科技有限公司需求急迫价格 ,;\t-.0123456789abcXY、，：（）￥")
+        list("杭州云帆科技有限公司需求急迫价格 ,;\t\"'-.0123456789abcXY、，：（）￥")
     ),
     max_size=12,
 ).map(str.strip)
@@ -157,6 +156,24 @@ def test_semicolon_separated_csv():
 def test_tab_separated_csv_under_a_title_row():
     written = [[TITLE], [], HEADER, *ROWS]
     assert list(read_rows(delimited(written, "\t"), "客户.txt")) == as_read(written)
+
+
+def test_tab_separated_csv_with_thousands_separators():
+    written = [
+        ["客户名称", "年度采购预算", "历史合作金额"],
+        ["杭州云帆科技有限公司", "1,200,000", "12,500,000"],
+        ["宁波海曙贸易有限公司", "800,000", "3,000,000"],
+    ]
+    assert list(read_rows(delimited(written, "\t"), "客户.txt")) == written
+
+
+def test_comma_csv_with_tags_separated_by_semicolons():
+    written = [
+        ["客户名称", "标签"],
+        ["杭州云帆科技有限公司", "需求急迫;价格敏感;竞品客户"],
+        ["宁波海曙贸易有限公司", "老客户;年底续约;价格敏感"],
+    ]
+    assert list(read_rows(csv_bytes(written), "客户.csv")) == written
 
 
 def test_quotes_inside_the_last_column_of_an_excel_csv():
