@@ -105,6 +105,10 @@ def data_rows(batch: ImportBatch) -> Iterable[tuple[int, list]]:
 def analyse(actor, batch: ImportBatch, choices: dict | None = None, progress=None) -> Analysis:
     """Reads every row, finds what each one matches, and decides its action from `choices`
     (category → action, and "rows": {number: action} for single rows)."""
+    if batch.kind != "customers":
+        from .records import IMPORTERS
+
+        return IMPORTERS[batch.kind](actor, batch.mapping).analyse(batch, choices, progress)
     reader = CustomerRowReader(actor, batch.mapping)
     parsed: list[ParsedRow] = []
     for count, (number, cells) in enumerate(data_rows(batch), start=1):
@@ -405,7 +409,12 @@ def execute(batch_id: int) -> ImportBatch:
     try:
         analysis = analyse(actor, batch, batch.choices, progress=progress)
         with transaction.atomic():
-            summary = write(actor, batch, analysis)
+            if batch.kind == "customers":
+                summary = write(actor, batch, analysis)
+            else:
+                from .records import IMPORTERS
+
+                summary = IMPORTERS[batch.kind](actor, batch.mapping).write(batch, analysis)
     except Exception as exc:
         ImportBatch.objects.filter(pk=batch_id).update(
             status=ImportBatch.Status.FAILED, error=str(exc)[:2000]
@@ -855,6 +864,16 @@ def undo(actor, batch: ImportBatch) -> ImportBatch:
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if batch.status != ImportBatch.Status.DONE:
             raise ImportRefused(_("Only a finished import can be undone."))
+        if batch.kind != "customers":
+            from .records import IMPORTERS, check_untouched
+
+            check_untouched(batch)
+            IMPORTERS[batch.kind](actor, batch.mapping).undo(batch)
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                status=ImportBatch.Status.UNDONE, undone_at=timezone.now(), undone_by=actor
+            )
+            batch.refresh_from_db()
+            return batch
         created = list(
             batch.records.filter(action=ImportRecord.Action.CREATE).values_list(
                 "object_id", flat=True

@@ -258,5 +258,178 @@ CUSTOMERS = SheetKind(
     ),
 )
 
-KINDS = {k.key: k for k in (CUSTOMERS,)}
-EXPORT_DATE_KINDS = (DATE, DATETIME)
+
+def _customer_columns() -> tuple[SheetColumn, ...]:
+    """How a row of another sheet names its customer: the number, else the exact name."""
+    return (
+        SheetColumn(
+            "customer_id",
+            _("customer number"),
+            ("客户编号", "客户ID", "Customer ID", "Customer No"),
+            INTEGER,
+        ),
+        SheetColumn(
+            "customer",
+            _("customer name"),
+            ("客户名称", "公司名称", "客户", "企业名称", "Customer", "Customer name", "Company"),
+        ),
+    )
+
+
+def _method_labels() -> list[str]:
+    from kehu.followups.models import Method
+
+    return [str(label) for _v, label in Method.choices]
+
+
+INTERACTIONS = SheetKind(
+    key="interactions",
+    label=_("Interaction log"),
+    template_name=_("interaction log"),
+    required=("content",),
+    extra_synonyms={"序号": IGNORE, "No": IGNORE, "#": IGNORE},
+    columns=(
+        SheetColumn(
+            "id", _("interaction number"), ("跟进记录编号", "记录编号", "Interaction ID"), INTEGER
+        ),
+        *_customer_columns(),
+        SheetColumn("contact", _("contact"), ("联系人", "客户联系人", "Contact")),
+        SheetColumn(
+            "user", _("followed up by"), ("跟进人", "记录人", "销售", "负责人", "User", "Sales rep")
+        ),
+        SheetColumn(
+            "at",
+            _("time"),
+            ("跟进时间", "联系时间", "沟通时间", "日期", "时间", "Time", "Date"),
+            DATETIME,
+        ),
+        SheetColumn(
+            "method",
+            _("method"),
+            ("跟进方式", "方式", "沟通方式", "Method"),
+            choices=_method_labels,
+        ),
+        SheetColumn(
+            "content", _("content"), ("跟进内容", "沟通内容", "内容", "记录", "Content", "Notes")
+        ),
+        SheetColumn("feedback", _("customer feedback"), ("客户反馈", "反馈", "Feedback")),
+        SheetColumn("next_step", _("next step"), ("下一步计划", "下一步", "后续计划", "Next step")),
+        SheetColumn(
+            "next_on",
+            _("next follow-up"),
+            ("下次跟进时间", "下次跟进日期", "下次跟进", "Next follow-up"),
+            DATE,
+        ),
+        SheetColumn("deal", _("deal"), ("商机", "商机名称", "项目", "Deal")),
+    ),
+)
+
+
+def _status_labels() -> list[str]:
+    from kehu.followups.models import FollowUp
+
+    return [str(label) for _v, label in FollowUp.Status.choices]
+
+
+FOLLOWUPS = SheetKind(
+    key="followups",
+    label=_("Follow-up plan"),
+    template_name=_("customer follow-up plan"),
+    required=("due_on",),
+    extra_synonyms={"序号": IGNORE, "No": IGNORE, "#": IGNORE},
+    columns=(
+        SheetColumn("id", _("plan number"), ("计划编号", "跟进计划编号", "Plan ID"), INTEGER),
+        *_customer_columns(),
+        SheetColumn("owner", _("owner"), ("负责人", "跟进人", "销售", "Owner")),
+        SheetColumn(
+            "due_on",
+            _("due date"),
+            (
+                "计划跟进时间",
+                "跟进时间",
+                "计划时间",
+                "计划日期",
+                "跟进日期",
+                "截止日期",
+                "Due",
+                "Due date",
+            ),
+            DATE,
+        ),
+        SheetColumn(
+            "method",
+            _("method"),
+            ("跟进方式", "方式", "Method"),
+            choices=_method_labels,
+        ),
+        SheetColumn(
+            "content",
+            _("planned content"),
+            ("计划内容", "跟进内容", "跟进目的", "内容", "Planned content", "Content"),
+        ),
+        SheetColumn(
+            "status",
+            _("status"),
+            ("完成状态", "状态", "完成情况", "执行情况", "Status"),
+            choices=_status_labels,
+        ),
+        SheetColumn("result", _("result"), ("跟进结果", "结果", "客户反馈", "Result", "Feedback")),
+        SheetColumn("next_step", _("next step"), ("下一步计划", "下一步", "Next step")),
+    ),
+)
+
+
+def _stage_names() -> list[str]:
+    from kehu.pipeline.models import Stage
+
+    return list(
+        Stage.objects.filter(active=True).order_by("position").values_list("name", flat=True)
+    )
+
+
+DEALS = SheetKind(
+    key="deals",
+    label=_("Deals"),
+    template_name=_("deal list"),
+    required=("title",),
+    extra_synonyms={"序号": IGNORE, "No": IGNORE, "#": IGNORE},
+    columns=(
+        SheetColumn("id", _("deal number"), ("商机编号", "Deal ID"), INTEGER),
+        *_customer_columns(),
+        SheetColumn(
+            "title", _("deal"), ("商机名称", "商机", "项目名称", "项目", "标题", "Deal", "Title")
+        ),
+        SheetColumn(
+            "amount",
+            _("amount (CNY)"),
+            ("金额", "商机金额", "预计金额", "合同金额", "Amount"),
+            MONEY,
+        ),
+        SheetColumn(
+            "expected_close",
+            _("expected close"),
+            ("预计成交日期", "预计签约日期", "预计成交时间", "Expected close", "Close date"),
+            DATE,
+        ),
+        SheetColumn(
+            "stage", _("stage"), ("阶段", "销售阶段", "商机阶段", "Stage"), choices=_stage_names
+        ),
+        SheetColumn(
+            "probability",
+            _("probability (%)"),
+            ("赢率", "成交概率", "概率", "Probability", "Win probability"),
+            INTEGER,
+        ),
+        SheetColumn("owner", _("owner"), ("负责人", "销售", "Owner")),
+        SheetColumn(
+            "channel", _("source channel"), ("来源渠道", "渠道", "来源", "Channel", "Source")
+        ),
+        SheetColumn("products", _("products"), ("产品", "意向产品", "Products")),
+        SheetColumn("competitor", _("competitor"), ("竞争对手", "竞品", "Competitor")),
+        SheetColumn(
+            "lost_reason", _("lost reason"), ("输单原因", "丢单原因", "失败原因", "Lost reason")
+        ),
+    ),
+)
+
+KINDS = {k.key: k for k in (CUSTOMERS, INTERACTIONS, FOLLOWUPS, DEALS)}

@@ -80,14 +80,22 @@ def dry_run(actor, batch: ImportBatch) -> ImportBatch:
             {
                 "number": plan.row.number,
                 "category": plan.category,
-                "name": plan.row.name,
+                "name": plan.row.name
+                or plan.row.values.get("customer")
+                or str(plan.row.values.get("customer_id", "")),
                 "reason": plan.reason,
                 "match": plan.match_label,
                 "match_id": plan.match_id,
                 "problems": [[p.column, p.message] for p in plan.row.problems],
                 "changes": [
-                    [labels.get(k, k), _plain(old), _plain(new)]
+                    [labels.get(k.removesuffix("_id"), k), _plain(old), _plain(new)]
                     for k, (old, new) in plan.changes.items()
+                    if not k.endswith("_id")
+                ]
+                + [
+                    [labels.get(k.removesuffix("_id"), k), "", str(_("changed"))]
+                    for k in plan.changes
+                    if k.endswith("_id")
                 ],
             }
         )
@@ -131,7 +139,8 @@ def remap(actor, batch: ImportBatch, fields: list[str | None]) -> ImportBatch:
             )
         clean.append(value)
     clean += [None] * (len(headers) - len(clean))
-    if not {"name", "id"} & set(clean):
+    needed = {"name", "id"} if batch.kind == "customers" else {"customer", "customer_id", "id"}
+    if not needed & set(clean):
         errors.append(_("Map a column to the customer name (or the customer number)."))
     if errors:
         raise ValidationError({"mapping": errors})

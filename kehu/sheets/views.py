@@ -18,8 +18,8 @@ from .kinds import IGNORE, KINDS
 from .models import ImportBatch
 
 CATEGORY_LABELS = {
-    importer.NEW: gettext_lazy("New customers"),
-    importer.MATCHED: gettext_lazy("Match a customer you can change"),
+    importer.NEW: gettext_lazy("New"),
+    importer.MATCHED: gettext_lazy("Existing, to update"),
     importer.DUPLICATE: gettext_lazy("Likely duplicates of customers you cannot change"),
     importer.IN_FILE: gettext_lazy("Repeated in this file"),
     importer.ERROR: gettext_lazy("Rows with errors"),
@@ -40,7 +40,9 @@ def _batch(request, pk) -> ImportBatch:
 def import_start(request):
     if request.user.is_read_only:
         raise PermissionDenied
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(
+        request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind")}
+    )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
