@@ -189,6 +189,8 @@ KEHU_PAGE_SIZE = envint("KEHU_PAGE_SIZE", 50)
 KEHU_MAX_PAGE_SIZE = 200
 # imports of more rows than this run in the background worker (progress in the page)
 KEHU_IMPORT_SYNC_ROWS = envint("KEHU_IMPORT_SYNC_ROWS", 2000)
+# uploads larger than this are checked (the dry run) in the background worker too
+KEHU_IMPORT_SYNC_BYTES = envint("KEHU_IMPORT_SYNC_BYTES", 512 * 1024)
 # Lists show exact totals up to this many rows, then "10,000+" (exact counts of big sets halve
 # page throughput; see ARCHITECTURE.md).
 KEHU_COUNT_CAP = envint("KEHU_COUNT_CAP", 10_000)

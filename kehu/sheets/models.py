@@ -10,6 +10,7 @@ class ImportBatch(models.Model):
     reads exactly what was previewed."""
 
     class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking")
         PREVIEW = "preview", _("Previewed")
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Importing")

@@ -1,6 +1,7 @@
 """Every write of the spreadsheet import: upload (with its dry run), the column mapping, saved
 mappings. The commit and the undo are in importer.py."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -16,9 +17,12 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 SAMPLE_ROWS = 200  # rows of each category kept for the preview page
 
 
-def upload(actor, data: bytes, filename: str, kind: str = "customers") -> ImportBatch:
+def upload(
+    actor, data: bytes, filename: str, kind: str = "customers", *, background: bool = False
+) -> ImportBatch:
     """Stores the file, finds its header and maps its columns (a saved mapping with the same
-    headers first), and runs the dry run."""
+    headers first), and runs the dry run: here, or for a large file in the background worker
+    when `background` (the page shows its progress)."""
     access.require(not actor.is_read_only)
     sheet = KINDS.get(kind)
     if sheet is None:
@@ -44,7 +48,34 @@ def upload(actor, data: bytes, filename: str, kind: str = "customers") -> Import
         created_by=actor,
         mapping={**mapping.as_dict(), "fields": fields},
     )
+    if background and len(data) > settings.KEHU_IMPORT_SYNC_BYTES:
+        from .tasks import check_import
+
+        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.CHECKING)
+        batch.status = ImportBatch.Status.CHECKING
+        transaction.on_commit(lambda: check_import.enqueue(batch.pk))
+        return batch
     return dry_run(actor, batch)
+
+
+def check(batch_id: int) -> ImportBatch:
+    """The background dry run of a large upload, claimed once."""
+    batch = ImportBatch.objects.select_related("created_by").get(pk=batch_id)
+    if batch.status != ImportBatch.Status.CHECKING:
+        return batch
+
+    def progress(count):
+        ImportBatch.objects.filter(pk=batch_id).update(progress=count)
+
+    try:
+        return dry_run(batch.created_by, batch, progress=progress)
+    except (ValidationError, SheetError) as exc:
+        message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        ImportBatch.objects.filter(pk=batch_id).update(
+            status=ImportBatch.Status.FAILED, error=message[:2000]
+        )
+        batch.refresh_from_db()
+        return batch
 
 
 def _saved_fields(actor, kind: str, headers: list[str]) -> list | None:
@@ -62,10 +93,10 @@ def _own_preview(actor, batch: ImportBatch) -> ImportBatch:
     return batch
 
 
-def dry_run(actor, batch: ImportBatch) -> ImportBatch:
+def dry_run(actor, batch: ImportBatch, progress=None) -> ImportBatch:
     """Analyses every row and keeps the counts and samples the preview page shows."""
     try:
-        analysis = importer.analyse(actor, batch)
+        analysis = importer.analyse(actor, batch, progress=progress)
     except SheetError as exc:
         raise ValidationError({"file": [str(exc)]}) from exc
     counts = analysis.counts()
@@ -101,7 +132,9 @@ def dry_run(actor, batch: ImportBatch) -> ImportBatch:
         )
     batch.summary = {**counts, "samples": samples}
     batch.total = counts["rows"]
-    batch.save(update_fields=["summary", "total"])
+    batch.status = ImportBatch.Status.PREVIEW
+    batch.progress = 0
+    batch.save(update_fields=["summary", "total", "status", "progress"])
     return batch
 
 

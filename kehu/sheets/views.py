@@ -47,7 +47,11 @@ def import_start(request):
         upload = form.cleaned_data["file"]
         try:
             batch = services.upload(
-                request.user, upload.read(), upload.name, form.cleaned_data["kind"]
+                request.user,
+                upload.read(),
+                upload.name,
+                form.cleaned_data["kind"],
+                background=True,
             )
         except ValidationError as exc:
             add_errors(form, exc)
@@ -91,7 +95,8 @@ def batch_detail(request, pk):
         "can_undo": batch.status == ImportBatch.Status.DONE
         and request.user.sees_everything
         and not request.user.is_read_only,
-        "running": batch.status in (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING),
+        "running": batch.status
+        in (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING, ImportBatch.Status.CHECKING),
     }
     if request.htmx and request.GET.get("progress"):
         return render(request, "sheets/partials/progress.html", context)
@@ -151,3 +156,24 @@ def template(request, kind):
         for c in sheet.columns
     ]
     return export.xlsx_response(str(sheet.template_name), str(sheet.label), columns, [])
+
+
+@require_GET
+def error_report(request, pk):
+    """Every row of the file with a problem, one line per problem: fix them in the sheet."""
+    batch = _batch(request, pk)
+    if batch.status != ImportBatch.Status.PREVIEW:
+        raise Http404
+    analysis = importer.analyse(request.user, batch)
+    columns = [
+        export.Column(_("row"), export.INTEGER),
+        export.Column(_("customer name"), width=30),
+        export.Column(_("column"), width=20),
+        export.Column(_("problem"), width=60),
+    ]
+    rows = [
+        [plan.row.number, plan.row.name or plan.row.values.get("customer", ""), p.column, p.message]
+        for plan in analysis.plans
+        for p in plan.row.problems
+    ]
+    return export.xlsx_response(f"{batch.filename}-{_('errors')}", str(_("errors")), columns, rows)

@@ -85,3 +85,28 @@ def test_blank_template_has_the_headers(people, login):
     sheet = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0)
     header = sheet.to_python()[0]
     assert "客户名称" in header and "客户编号" in header
+
+
+def test_a_large_upload_is_checked_in_the_background(
+    people, login, settings, django_capture_on_commit_callbacks
+):
+    settings.KEHU_IMPORT_SYNC_BYTES = 10
+    client = login(people.rep)
+    with_errors = csv_bytes(
+        [["客户名称", "联系方式"], ["大文件有限公司", "abc"], ["好有限公司", ""]]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(client, with_errors)
+    batch = ImportBatch.objects.get()
+    # the (immediate, in tests) worker checked it once the upload committed
+    assert batch.status == ImportBatch.Status.PREVIEW and batch.summary["error"] == 1
+    page = client.get(response.url)
+    assert page.status_code == 200
+    report = client.get(f"/sheets/imports/{batch.pk}/errors/")
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(report.content)).get_sheet_by_index(0)
+    rows = rows.to_python()
+    assert rows[1][1:3] == ["大文件有限公司", "联系方式"]
