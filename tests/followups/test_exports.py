@@ -49,8 +49,9 @@ def sheet(response) -> list[list]:
 
 def csv_rows(response) -> list[list[str]]:
     assert response["Content-Type"].startswith("text/csv")
-    assert response.content.startswith(b"\xef\xbb\xbf")  # the UTF-8 BOM Excel needs
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    body = response.getvalue()  # a streamed response reads once
+    assert body.startswith(b"\xef\xbb\xbf")  # the UTF-8 BOM Excel needs
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
 
 
 def drop_downs(response) -> str:

@@ -117,9 +117,10 @@ def test_deal_csv_starts_with_the_bom(people, stages, login):
     deal(people, people.rep, "杭州云帆科技有限公司", "=ERP 升级", amount="99.90")
     response = login(people.rep).get("/deals/?format=csv")
     assert response["Content-Type"].startswith("text/csv")
-    assert response.content.startswith(b"\xef\xbb\xbf")
+    body = response.getvalue()  # a streamed response reads once
+    assert body.startswith(b"\xef\xbb\xbf")
     assert "filename*=UTF-8''" in response["Content-Disposition"]
-    [header, row] = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    [header, row] = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert header == HEADER
     assert row[3] == "'=ERP 升级" and Decimal(row[4]) == Decimal("99.90")
 

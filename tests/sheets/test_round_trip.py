@@ -42,14 +42,15 @@ def test_unchanged_export_imports_as_up_to_date(people, book, login, upload):
 
 def test_export_keeps_the_lists_filters_and_csv_has_a_bom(people, book, login):
     response = login(people.director).get("/customers/export/?q=云帆&format=csv")
-    assert response.content.startswith("\ufeff".encode())
-    text = response.content.decode("utf-8-sig")
+    body = response.getvalue()  # a streamed response reads once
+    assert body.startswith("\ufeff".encode())
+    text = body.decode("utf-8-sig")
     assert "杭州云帆科技有限公司" in text and "上海海纳" not in text
 
 
 def test_formula_like_names_are_text_in_exports(people, login, upload):
     people.customer(people.rep, '=HYPERLINK("http://x")有限公司')
-    content = login(people.rep).get("/customers/export/?format=csv").content.decode("utf-8-sig")
+    content = login(people.rep).get("/customers/export/?format=csv").getvalue().decode("utf-8-sig")
     assert "'=HYPERLINK" in content
 
 
@@ -86,3 +87,14 @@ def test_dry_run_queries_do_not_grow_with_the_rows(people, upload, django_assert
         batch = ImportBatch.objects.get(pk=batch.pk)
         with django_assert_max_num_queries(16):
             importer.analyse(people.rep, batch)
+
+
+def test_command_line_exports_every_list(people, book, tmp_path):
+    from kehu.followups import services as followup_services
+
+    followup_services.log_interaction(people.rep, book["rep"], method="phone", content="电话")
+    for kind in ("interactions", "followups", "deals"):
+        target = tmp_path / f"{kind}.csv"
+        call_command("export", kind, "--user", "rep", "--out", str(target), stdout=io.StringIO())
+        assert target.read_bytes().startswith("\ufeff".encode())
+    assert "电话" in (tmp_path / "interactions.csv").read_text("utf-8-sig")
