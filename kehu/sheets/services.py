@@ -145,6 +145,8 @@ def _plain(value) -> str:
         return "、".join(value)
     if hasattr(value, "hour"):
         return value.strftime("%Y-%m-%d %H:%M")
+    if hasattr(value, "quantize"):
+        return f"{value:,.2f}"
     return str(value)
 
 
