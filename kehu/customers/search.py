@@ -15,6 +15,7 @@ always walk.
 """
 
 import re
+from contextlib import contextmanager
 
 from django.db import connections
 from django.db.models import QuerySet
@@ -23,7 +24,53 @@ from django.db.models.expressions import RawSQL
 from kehu.core.text import clean_text, normalize_phone
 
 FTS_TABLE = "customers_customer_fts"
+FTS_INSERT_TRIGGER = "customers_customer_fts_ai"  # migration 0002
 PG_SEARCH_TABLE = "customers_customer_search"
+PG_INSERT_TRIGGER = "customers_search_ai"  # migration 0006
+
+
+@contextmanager
+def indexed_after_insert(first_id: int, last_id: int):
+    """For a bulk insert of new customers (ids `first_id`…`last_id`) inside the caller's
+    transaction: the search index is filled once, set-based, after the rows are in, instead of
+    by the per-row insert trigger (on SQLite the trigger made 20,000 inserts 7.2 s instead of
+    1.1 s). The trigger is back before the transaction ends, and a rollback restores it."""
+    connection = connections["default"]
+    quote = connection.ops.quote_name
+    table = quote("customers_customer")
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
+                [FTS_INSERT_TRIGGER],
+            )
+            row = cursor.fetchone()
+            if row is None:  # already off (the demo loader's bulk path)
+                yield
+                return
+            cursor.execute(f"DROP TRIGGER {FTS_INSERT_TRIGGER}")
+            yield
+            cursor.execute(
+                f"INSERT INTO {FTS_TABLE}(rowid, search_text) "
+                f"SELECT id, search_text FROM {table} WHERE id BETWEEN %s AND %s",
+                [first_id, last_id],
+            )
+            cursor.execute(row[0])
+        else:
+            # ALTER TABLE refuses while deferred foreign-key checks of this transaction wait
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {PG_INSERT_TRIGGER}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            yield
+            cursor.execute(
+                f"INSERT INTO {PG_SEARCH_TABLE} (id, search_text) "
+                f"SELECT id, search_text FROM {table} WHERE id BETWEEN %s AND %s "
+                "ON CONFLICT (id) DO UPDATE SET search_text = EXCLUDED.search_text",
+                [first_id, last_id],
+            )
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {PG_INSERT_TRIGGER}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def normalise_query(q: str) -> str:

@@ -15,6 +15,7 @@ from kehu.core.text import (
     clean_text,
     is_valid_email,
     is_valid_phone,
+    name_key,
     normalize_email,
     normalize_phone,
 )
@@ -129,6 +130,13 @@ class ParsedRow:
     @property
     def name(self) -> str:
         return self.values.get("name", "")
+
+    @property
+    def name_key(self) -> str:
+        """The duplicate key of the name, computed once (matching and writing both need it)."""
+        if "_key" not in self.__dict__:
+            self.__dict__["_key"] = name_key(self.name) if self.name else ""
+        return self.__dict__["_key"]
 
 
 class CustomerRowReader:

@@ -21,6 +21,7 @@ from kehu.core.bulk import insert_rows, reserve_ids, update_from
 from kehu.core.models import AuditEvent
 from kehu.core.text import bulk_pinyin_reader, name_key, search_document
 from kehu.customers.models import Channel, Contact, Customer, CustomerTag, Industry, Tag
+from kehu.customers.search import indexed_after_insert
 
 from .customer_rows import CUSTOMER_FIELDS, CustomerRowReader, ParsedRow
 from .models import ImportBatch, ImportRecord
@@ -154,7 +155,7 @@ def _match(actor, rows: list[ParsedRow]) -> list[RowPlan]:
     # 2. the same company name (name key), across the whole base: two reps must not chase one
     # company; customers the actor cannot see are named with their owner only
     pending = [p for p in plans if p.category == NEW]
-    keys = sorted({name_key(p.row.name) for p in pending if p.row.name})
+    keys = sorted({p.row.name_key for p in pending if p.row.name_key})
     by_key: dict[str, list] = defaultdict(list)
     for chunk in _chunks(keys):
         for row in Customer.objects.filter(name_key__in=chunk).values(
@@ -188,7 +189,7 @@ def _match(actor, rows: list[ParsedRow]) -> list[RowPlan]:
     for plan in plans:
         if plan.category == ERROR:
             continue
-        key = name_key(plan.row.name) if plan.row.name else ""
+        key = plan.row.name_key
         if plan.category == NEW and key:
             earlier = first_row_of.get(key)
             if earlier is not None:
@@ -430,13 +431,15 @@ def execute(batch_id: int) -> ImportBatch:
     return batch
 
 
-def _db(value):
-    """A value as the raw cursor takes it on this database."""
-    ops = connection.ops
+def _db(value, tz=None):
+    """A value as the raw cursor takes it on this database; naive datetimes (read from a
+    sheet) are local time (`tz`, looked up once by bulk callers)."""
+    if value is None:
+        return None
     if hasattr(value, "tzinfo") and hasattr(value, "hour"):
-        if timezone.is_naive(value):
-            value = timezone.make_aware(value)
-        return ops.adapt_datetimefield_value(value)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=tz or timezone.get_current_timezone())
+        return connection.ops.adapt_datetimefield_value(value)
     return value
 
 
@@ -488,9 +491,9 @@ def _shown(key, value) -> str:
     if value is None:
         return ""
     if hasattr(value, "hour"):
-        return timezone.localtime(
-            timezone.make_aware(value) if timezone.is_naive(value) else value
-        ).strftime("%Y-%m-%d %H:%M")
+        if timezone.is_naive(value):  # parsed from the sheet: already the local time
+            return value.strftime("%Y-%m-%d %H:%M")
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if hasattr(value, "quantize"):
         return f"{value:,.2f}"
     return str(value)
@@ -503,6 +506,7 @@ def _create(actor, plans: list[RowPlan], refs, tags, now) -> list[int]:
     read_pinyin = bulk_pinyin_reader()
     labels = _labels()
     can_reassign = access.can_reassign(actor)
+    tz = timezone.get_current_timezone()
     customer_rows, contact_rows, tag_rows, audit_rows = [], [], [], []
     stamp = _db(now)
     for cid, plan in zip(ids, plans, strict=True):
@@ -533,10 +537,10 @@ def _create(actor, plans: list[RowPlan], refs, tags, now) -> list[int]:
                 v.get("product_preferences", ""),
                 _dec(v.get("annual_budget")),
                 _dec(v.get("cooperation_amount") or 0),
-                _db(v.get("last_contact_at")),
+                _db(v.get("last_contact_at"), tz),
                 v.get("satisfaction"),
                 v.get("notes", ""),
-                name_key(name)[:100],
+                plan.row.name_key[:100],
                 pinyin[0][:255],
                 search_document(name, phones, extra, pinyin),
                 stamp,
@@ -580,6 +584,31 @@ def _create(actor, plans: list[RowPlan], refs, tags, now) -> list[int]:
                 json.dumps(changes, ensure_ascii=False),
             )
         )
+    with indexed_after_insert(ids[0], ids[-1]):
+        _insert_customers(customer_rows)
+    insert_rows(
+        Contact._meta.db_table,
+        [
+            "customer_id",
+            "name",
+            "title",
+            "phone",
+            "phone2",
+            "email",
+            "wechat",
+            "is_primary",
+            "notes",
+            "created_at",
+            "updated_at",
+        ],
+        contact_rows,
+    )
+    insert_rows(CustomerTag._meta.db_table, ["customer_id", "tag_id"], tag_rows)
+    _audit(audit_rows)
+    return ids
+
+
+def _insert_customers(rows) -> None:
     insert_rows(
         Customer._meta.db_table,
         [
@@ -612,28 +641,8 @@ def _create(actor, plans: list[RowPlan], refs, tags, now) -> list[int]:
             "updated_by_id",
             "version",
         ],
-        customer_rows,
+        rows,
     )
-    insert_rows(
-        Contact._meta.db_table,
-        [
-            "customer_id",
-            "name",
-            "title",
-            "phone",
-            "phone2",
-            "email",
-            "wechat",
-            "is_primary",
-            "notes",
-            "created_at",
-            "updated_at",
-        ],
-        contact_rows,
-    )
-    insert_rows(CustomerTag._meta.db_table, ["customer_id", "tag_id"], tag_rows)
-    _audit(audit_rows)
-    return ids
 
 
 def _dec(value):

@@ -257,3 +257,11 @@ def test_large_imports_run_in_the_background_once(
     assert Customer.objects.count() == 2
     importer.execute(batch.pk)  # a second worker picking up the same batch writes nothing
     assert Customer.objects.count() == 2
+
+
+def test_imported_customers_are_found_by_pinyin_and_phone(people, upload, commit, login):
+    commit(people.director, upload(people.director, xlsx(seed_rows())))
+    client = login(people.director)
+    for q in ("yfkj", "云帆", "5678", "hsmy"):
+        names = [c.name for c in client.get(f"/customers/?q={q}").context["page"].rows]
+        assert names and all(("云帆" in n) or ("海曙" in n) for n in names), q
