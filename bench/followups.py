@@ -115,7 +115,7 @@ def nightly():
     # with --from-scratch, all of them: the first planning of a new install)
     open_cadence = FollowUp.objects.filter(status__in=FollowUp.OPEN, origin="cadence")
     if not FROM_SCRATCH:
-        open_cadence = open_cadence.extra(where=["id % 7 = 0"])
+        open_cadence = open_cadence.extra(where=["id %% 7 = 0"])
     open_cadence.update(status="done")
     epoch = "unixepoch({})" if connection.vendor == "sqlite" else "EXTRACT(EPOCH FROM {})::float8"
 

@@ -2,7 +2,6 @@ import time
 
 from django.core.management.base import BaseCommand
 from django.db import connection
-from django.utils.translation import gettext_lazy as _
 
 from kehu.customers.models import Customer
 from kehu.demodata import customers as demo
@@ -14,7 +13,7 @@ from kehu.tiering.defaults import ensure_default_policy
 
 
 class Command(BaseCommand):
-    help = _("Load realistic demo data: teams, the demo logins, customers with contacts and tags.")
+    help = "Load realistic demo data: teams, the demo logins, customers with contacts and tags."
 
     def add_arguments(self, parser):
         parser.add_argument("--customers", type=int, default=300, help="how many customers to add")
@@ -69,6 +68,10 @@ class Command(BaseCommand):
         else:  # at scale: about three deals for every ten customers, written set-based
             deals = demo_pipeline.generate_at_scale(opts["customers"] * 3 // 10, opts["seed"])
             self.stdout.write(f"Deals: {deals:,}")
+        # and again now that follow-ups and deals are in: without statistics PostgreSQL plans a
+        # manager's My day as if the follow-ups table were empty (2.4 s instead of ~0.2 s)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         if opts["customers"] <= 10_000:  # a small demo comes with proposals waiting for review
             run = tiering_services.run_now(director, policy)
             self.stdout.write(

@@ -6,11 +6,10 @@ import sys
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.utils.translation import gettext_lazy as _
 
 
 class Command(BaseCommand):
-    help = _(
+    help = (
         "Serve Kehu with gunicorn (sync workers) and whitenoise for static files, and run the "
         "background worker beside it."
     )

@@ -4,7 +4,6 @@ import socket
 import time
 
 from django.core.management.base import BaseCommand
-from django.utils.translation import gettext_lazy as _
 from django_tasks_db.management.commands.db_worker import Worker
 
 from kehu.core import schedule
@@ -13,9 +12,7 @@ logger = logging.getLogger("kehu.worker")
 
 
 class Command(BaseCommand):
-    help = _(
-        "Run background jobs (re-tiering, reminders, large imports) and enqueue scheduled ones."
-    )
+    help = "Run background jobs (re-tiering, reminders, large imports) and enqueue scheduled ones."
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls")

@@ -1,13 +1,12 @@
 import time
 
 from django.core.management.base import BaseCommand
-from django.utils.translation import gettext_lazy as _
 
 from kehu.followups import digest, pool, services
 
 
 class Command(BaseCommand):
-    help = _(
+    help = (
         "Follow-up jobs: plan the next follow-ups, recycle the public pool, escalate overdue "
         "follow-ups, send the reminder e-mails (the worker runs them on their schedule)."
     )

@@ -39,7 +39,7 @@ def _sheet(kind: str, actor, query: QueryDict):
 
 
 class Command(BaseCommand):
-    help = _(
+    help = (
         "Export a list as a user sees it (their access; the filters of the list's query string) "
         "to .xlsx or CSV: customers, interactions, follow-ups or deals."
     )

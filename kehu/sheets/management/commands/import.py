@@ -3,7 +3,6 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext_lazy as _
 
 from kehu.accounts.models import User
 from kehu.sheets import importer, services
@@ -11,7 +10,7 @@ from kehu.sheets.kinds import KINDS
 
 
 class Command(BaseCommand):
-    help = _(
+    help = (
         "Import a sheet (.xlsx/.xls/.ods/.csv) as a user: a dry run first, then all or nothing, "
         "recorded as a batch that can be undone."
     )

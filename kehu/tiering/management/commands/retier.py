@@ -1,7 +1,6 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext_lazy as _
 
 from kehu.accounts.models import User
 from kehu.tiering import services
@@ -9,9 +8,7 @@ from kehu.tiering.models import TierPolicy
 
 
 class Command(BaseCommand):
-    help = _(
-        "Score every customer with the published tier policy and propose the changes for review."
-    )
+    help = "Score every customer with the published tier policy and propose the changes for review."
 
     def add_arguments(self, parser):
         parser.add_argument(
