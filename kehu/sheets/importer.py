@@ -49,6 +49,21 @@ ALLOWED = {
     UNCHANGED: {SKIP},
 }
 
+# a new contact row, in this order, as _create and _update build it
+CONTACT_COLUMNS = [
+    "customer_id",
+    "name",
+    "title",
+    "phone",
+    "phone2",
+    "email",
+    "wechat",
+    "is_primary",
+    "notes",
+    "created_at",
+    "updated_at",
+]
+
 # database columns of the customer fields the sheet fills
 DB_COLUMN = {"industry": "industry_id", "channel": "channel_id", "owner": "owner_id"}
 
@@ -586,23 +601,7 @@ def _create(actor, plans: list[RowPlan], refs, tags, now) -> list[int]:
         )
     with indexed_after_insert(ids[0], ids[-1]):
         _insert_customers(customer_rows)
-    insert_rows(
-        Contact._meta.db_table,
-        [
-            "customer_id",
-            "name",
-            "title",
-            "phone",
-            "phone2",
-            "email",
-            "wechat",
-            "is_primary",
-            "notes",
-            "created_at",
-            "updated_at",
-        ],
-        contact_rows,
-    )
+    insert_rows(Contact._meta.db_table, CONTACT_COLUMNS, contact_rows)
     insert_rows(CustomerTag._meta.db_table, ["customer_id", "tag_id"], tag_rows)
     _audit(audit_rows)
     return ids
@@ -809,24 +808,7 @@ def _update(actor, plans: list[RowPlan], analysis: Analysis, refs, tags, now) ->
     ):
         row[0]["contact_added"] = contact_id
         row[0] = contact_id
-    insert_rows(
-        Contact._meta.db_table,
-        [
-            "id",
-            "customer_id",
-            "name",
-            "title",
-            "phone",
-            "phone2",
-            "email",
-            "wechat",
-            "is_primary",
-            "notes",
-            "created_at",
-            "updated_at",
-        ],
-        contact_inserts,
-    )
+    insert_rows(Contact._meta.db_table, ["id", *CONTACT_COLUMNS], contact_inserts)
     insert_rows(CustomerTag._meta.db_table, ["customer_id", "tag_id"], tag_rows)
     _refresh_search(research)
     _audit(audit_rows)
