@@ -690,7 +690,7 @@ def report(args, work: Path) -> None:
 
     line("Kehu import: upload + dry run", dry["seconds"], n, dry["start_mb"], dry["peak_mb"])
     line(
-        "Kehu import: commit (analysis again + writes)",
+        "Kehu import: commit (dry run's rows re-matched + writes)",
         com["seconds"],
         n,
         com["start_mb"],

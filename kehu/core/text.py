@@ -51,7 +51,6 @@ REGION_PREFIXES = sorted(
     reverse=True,
 )
 
-_SPACE_RE = re.compile(r"\s+")
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 # Landline: area code 0xx/0xxx with 7–8 digit number, optional extension handled before this.
 LANDLINE_RE = re.compile(r"^0\d{2,3}\d{7,8}$")
@@ -72,7 +71,7 @@ def clean_text(value: str | None) -> str:
     """Half width, trimmed, inner runs of white space folded to one space."""
     if not value:
         return ""
-    return _SPACE_RE.sub(" ", to_half_width(value)).strip()
+    return " ".join(to_half_width(value).split())  # split(): runs of any white space
 
 
 def clean_company_name(value: str | None) -> str:

@@ -23,7 +23,7 @@ from kehu.core.text import bulk_pinyin_reader, name_key, search_document
 from kehu.customers.models import Channel, Contact, Customer, CustomerTag, Industry, Tag
 from kehu.customers.search import indexed_after_insert
 
-from .customer_rows import CUSTOMER_FIELDS, CustomerRowReader, ParsedRow
+from .customer_rows import CUSTOMER_FIELDS, CustomerRowReader, ParsedRow, decode_rows
 from .models import ImportBatch, ImportRecord
 from .reader import read_rows
 
@@ -118,19 +118,25 @@ def data_rows(batch: ImportBatch) -> Iterable[tuple[int, list]]:
         yield index + 1, cells
 
 
-def analyse(actor, batch: ImportBatch, choices: dict | None = None, progress=None) -> Analysis:
+def analyse(
+    actor, batch: ImportBatch, choices: dict | None = None, progress=None, *, reuse=False
+) -> Analysis:
     """Reads every row, finds what each one matches, and decides its action from `choices`
-    (category → action, and "rows": {number: action} for single rows)."""
+    (category → action, and "rows": {number: action} for single rows). With `reuse`, the rows
+    the dry run parsed are read back instead of the file (matching is always done afresh)."""
     if batch.kind != "customers":
         from .records import IMPORTERS
 
         return IMPORTERS[batch.kind](actor, batch.mapping).analyse(batch, choices, progress)
     reader = CustomerRowReader(actor, batch.mapping)
     parsed: list[ParsedRow] = []
-    for count, (number, cells) in enumerate(data_rows(batch), start=1):
-        parsed.append(reader.read(number, cells))
-        if progress and count % 10_000 == 0:
-            progress(count)
+    if reuse and batch.parsed:
+        parsed = decode_rows(bytes(batch.parsed), reader)
+    else:
+        for count, (number, cells) in enumerate(data_rows(batch), start=1):
+            parsed.append(reader.read(number, cells))
+            if progress and count % 10_000 == 0:
+                progress(count)
     plans = _match(actor, parsed)
     current, contacts = _current_values(plans)
     _changes(plans, current, contacts, reader)
@@ -423,7 +429,7 @@ def execute(batch_id: int) -> ImportBatch:
         ImportBatch.objects.filter(pk=batch_id).update(progress=count)
 
     try:
-        analysis = analyse(actor, batch, batch.choices, progress=progress)
+        analysis = analyse(actor, batch, batch.choices, progress=progress, reuse=True)
         with transaction.atomic():
             if batch.kind == "customers":
                 summary = write(actor, batch, analysis)
@@ -482,7 +488,7 @@ def write(actor, batch: ImportBatch, analysis: Analysis) -> dict:
     tags = _lookup_ids(Tag, {t for r in rows for t in r.tags})
     refs = {"industry": industries, "channel": channels}
     now = timezone.now()
-    created_ids = _create(actor, creates, refs, tags, now)
+    created_ids = _create(actor, creates, refs, tags, now, _import_note(batch))
     updated = _update(actor, updates, analysis, refs, tags, now)
     records = [(batch.pk, cid, ImportRecord.Action.CREATE, 1, None) for cid in created_ids]
     records += [
@@ -514,12 +520,27 @@ def _shown(key, value) -> str:
     return str(value)
 
 
-def _create(actor, plans: list[RowPlan], refs, tags, now) -> list[int]:
+def _import_note(batch: ImportBatch) -> str:
+    """The audit entry of a customer an import created: the file it came from (which the batch
+    keeps), the same text for every row; its values are the customer's first state."""
+    return json.dumps(
+        [
+            {
+                "field": "import",
+                "label": str(_("import")),
+                "old": "",
+                "new": f"{batch.filename} (#{batch.pk})",
+            }
+        ],
+        ensure_ascii=False,
+    )
+
+
+def _create(actor, plans: list[RowPlan], refs, tags, now, note: str) -> list[int]:
     if not plans:
         return []
     ids = reserve_ids(Customer._meta.db_table, len(plans))
     read_pinyin = bulk_pinyin_reader()
-    labels = _labels()
     can_reassign = access.can_reassign(actor)
     tz = timezone.get_current_timezone()
     customer_rows, contact_rows, tag_rows, audit_rows = [], [], [], []
@@ -582,11 +603,6 @@ def _create(actor, plans: list[RowPlan], refs, tags, now) -> list[int]:
                 )
             )
         tag_rows += [(cid, tags[t]) for t in plan.row.tags]
-        changes = [
-            {"field": k, "label": labels[k], "old": "", "new": _shown(k, val)}
-            for k, val in v.items()
-            if k in labels
-        ]
         audit_rows.append(
             (
                 stamp,
@@ -596,7 +612,7 @@ def _create(actor, plans: list[RowPlan], refs, tags, now) -> list[int]:
                 cid,
                 name[:200],
                 cid,
-                json.dumps(changes, ensure_ascii=False),
+                note,
             )
         )
     with indexed_after_insert(ids[0], ids[-1]):

@@ -21,6 +21,8 @@ class ImportBatch(models.Model):
     kind = models.CharField(_("sheet"), max_length=20)
     filename = models.CharField(_("file"), max_length=200)
     data = models.BinaryField(editable=False)
+    # the rows the dry run parsed (customer sheets), read again by the commit
+    parsed = models.BinaryField(null=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("imported by"),

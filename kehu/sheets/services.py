@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from kehu.accounts import access
 
 from . import importer
+from .customer_rows import encode_rows
 from .kinds import IGNORE, KINDS
 from .models import ImportBatch, ImportMapping
 from .reader import SheetError, guess_mapping, header_key, read_rows
@@ -134,7 +135,10 @@ def dry_run(actor, batch: ImportBatch, progress=None) -> ImportBatch:
     batch.total = counts["rows"]
     batch.status = ImportBatch.Status.PREVIEW
     batch.progress = 0
-    batch.save(update_fields=["summary", "total", "status", "progress"])
+    batch.parsed = (
+        encode_rows([p.row for p in analysis.plans]) if batch.kind == "customers" else None
+    )
+    batch.save(update_fields=["summary", "total", "status", "progress", "parsed"])
     return batch
 
 

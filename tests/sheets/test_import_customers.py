@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from kehu.core.models import AuditEvent
 from kehu.customers.models import Contact, Customer
+from kehu.customers.services import create_customer
 from kehu.sheets import importer
 from kehu.sheets.models import ImportBatch
 
@@ -88,7 +89,9 @@ def test_director_imports_the_seed_sheet_under_a_merged_title(people, upload, co
     assert Contact.objects.get(customer=haishu).phone == "13900001111"
     # found by pinyin initials and phone like any customer
     assert "yfkj" in yunfan.search_text and "13812345678" in yunfan.search_text
-    assert AuditEvent.objects.filter(customer_id=yunfan.pk, action="create").exists()
+    created = AuditEvent.objects.get(customer_id=yunfan.pk, action="create")
+    assert created.actor == people.director
+    assert created.changes[0]["new"] == f"客户.xlsx (#{batch.pk})"  # the file it came from
 
 
 def test_rep_imports_into_own_book_and_cannot_set_tiers(people, upload, commit):
@@ -265,3 +268,31 @@ def test_imported_customers_are_found_by_pinyin_and_phone(people, upload, commit
     for q in ("yfkj", "云帆", "5678", "hsmy"):
         names = [c.name for c in client.get(f"/customers/?q={q}").context["page"].rows]
         assert names and all(("云帆" in n) or ("海曙" in n) for n in names), q
+
+
+def test_commit_reads_the_rows_the_dry_run_parsed_and_matches_them_afresh(people, upload, commit):
+    batch = upload(people.director, xlsx(seed_rows()))
+    assert batch.parsed  # the dry run's parse, kept
+    # the stored file is not read again: the commit imports what the preview showed
+    ImportBatch.objects.filter(pk=batch.pk).update(data=b"not a sheet any more")
+    # …but the database is asked again: a customer created since is updated, not duplicated
+    since = create_customer(people.rep, {"name": "宁波海曙贸易有限公司"})
+    batch.refresh_from_db()
+    batch = commit(people.director, batch)
+    assert batch.summary["created"] == 1 and batch.summary["updated"] == 1
+    assert Customer.objects.filter(name="宁波海曙贸易有限公司").count() == 1
+    since.refresh_from_db()
+    assert since.cooperation_amount == Decimal("3000.00")
+    yunfan = Customer.objects.get(name="杭州云帆科技有限公司")
+    assert yunfan.cooperation_amount == Decimal("125000.00") and yunfan.owner == people.rep
+    assert timezone.localtime(yunfan.last_contact_at).date().isoformat() == "2023-10-15"
+
+
+def test_an_owner_who_left_after_the_dry_run_is_the_rows_error(people, upload, commit):
+    batch = upload(people.director, xlsx(seed_rows()))
+    people.rep.is_active = False
+    people.rep.save(update_fields=["is_active"])
+    batch = commit(people.director, batch)
+    # both rows named the rep (by name and by login): nothing created, each skipped as an error
+    assert batch.summary["created"] == 0
+    assert not Customer.objects.filter(name="杭州云帆科技有限公司").exists()
