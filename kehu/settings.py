@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "kehu.followups",
     "kehu.pipeline",
     "kehu.sheets",
+    "kehu.sales",
+    "kehu.planning",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +203,15 @@ KEHU_ESCALATE_AFTER = envint("KEHU_ESCALATE_AFTER", 3)  # working days overdue �
 KEHU_POOL_CLAIMS_PER_DAY = envint("KEHU_POOL_CLAIMS_PER_DAY", 5)
 KEHU_POOL_MAX_OWNED = envint("KEHU_POOL_MAX_OWNED", 500)  # no claims beyond this many owned
 KEHU_POOL_COOLDOWN_DAYS = envint("KEHU_POOL_COOLDOWN_DAYS", 30)  # before reclaiming one's own
+
+# Purchases and lifecycle. A customer has churned (流失) after this many days without an order,
+# or when marked churned (status) if KEHU_CHURN_MARKED; the churn rate and warnings read these.
+KEHU_CHURN_DAYS = envint("KEHU_CHURN_DAYS", 365)
+KEHU_CHURN_MARKED = envbool("KEHU_CHURN_MARKED", True)
+# an order later than the customer's average gap × this is "falling frequency"
+KEHU_PURCHASE_DUE_FACTOR = 1.5
+KEHU_LOW_CSAT = 2  # a CSAT answer at or under this (or an NPS detractor) is low satisfaction
+KEHU_SATISFACTION_WINDOW_DAYS = envint("KEHU_SATISFACTION_WINDOW_DAYS", 180)
 EMAIL_BACKEND = os.environ.get(
     "KEHU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )

@@ -13,5 +13,7 @@ urlpatterns = [
     path("followups/", include("kehu.followups.urls")),
     path("deals/", include("kehu.pipeline.urls")),
     path("sheets/", include("kehu.sheets.urls")),
+    path("sales/", include("kehu.sales.urls")),
+    path("planning/", include("kehu.planning.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -140,6 +140,12 @@ class CustomerFilterForm(forms.Form):
     )
     never_contacted = forms.BooleanField(label=_("never contacted"), required=False)
     overdue = forms.BooleanField(label=_("follow-up overdue"), required=False)
+    purchases_min = forms.DecimalField(
+        label=_("purchases at least (CNY)"), required=False, min_value=0, decimal_places=2
+    )
+    no_order_days = forms.IntegerField(
+        label=_("no order for (days)"), required=False, min_value=1, max_value=36500
+    )
 
     FILTER_KEYS = [
         "q",
@@ -154,6 +160,8 @@ class CustomerFilterForm(forms.Form):
         "contact_to",
         "never_contacted",
         "overdue",
+        "purchases_min",
+        "no_order_days",
     ]
 
     def __init__(self, *args, actor: User, **kwargs):

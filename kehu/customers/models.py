@@ -169,6 +169,21 @@ class Customer(models.Model):
     )
     notes = models.TextField(_("notes"), blank=True)
 
+    # Purchase totals, kept from the orders by kehu.sales.services on every order write
+    # (`kehu sales rebuild-totals` recomputes them): the list sorts and filters on them.
+    purchase_total = models.DecimalField(
+        _("purchases (CNY)"), max_digits=14, decimal_places=2, default=Decimal("0.00")
+    )
+    purchase_count = models.PositiveIntegerField(_("orders"), default=0)
+    purchase_margin = models.DecimalField(
+        _("margin (CNY)"), max_digits=14, decimal_places=2, default=Decimal("0.00")
+    )
+    first_purchase_on = models.DateField(_("first order"), null=True, blank=True)
+    last_purchase_on = models.DateField(_("last order"), null=True, blank=True)
+    # when the next order is due by the customer's own rhythm (last order + 1.5 × the average
+    # gap between its orders); later than that, the churn warnings list it
+    purchase_due_on = models.DateField(_("next order due"), null=True, blank=True)
+
     # Derived on every write by customers.services: the duplicate key, the pinyin sort key
     # and the search document (name, pinyin, initials, phones, e-mails).
     name_key = models.CharField(max_length=100, editable=False, db_index=True, default="")
@@ -241,6 +256,10 @@ class Customer(models.Model):
             models.Index(fields=["owner", "updated_at", "id"], name="cust_owner_updated"),
             models.Index(fields=["team", "updated_at", "id"], name="cust_team_updated"),
             models.Index(fields=["status", "updated_at", "id"], name="cust_status_updated"),
+            models.Index(fields=["purchase_total", "id"], name="cust_purchases"),
+            models.Index(fields=["last_purchase_on", "id"], name="cust_last_purchase"),
+            models.Index(fields=["first_purchase_on", "id"], name="cust_first_purchase"),
+            models.Index(fields=["purchase_due_on", "id"], name="cust_purchase_due"),
         ]
 
     def __str__(self):

@@ -47,6 +47,10 @@ COLUMNS = {
         Column("last_contact_at", _("last follow-up"), "last_contact_at"),
         Column("next_followup_at", _("next follow-up"), "next_followup_at"),
         Column("satisfaction", _("satisfaction"), "satisfaction", numeric=True),
+        Column("purchase_total", _("purchases (CNY)"), "purchase_total", numeric=True),
+        Column("purchase_count", _("orders"), numeric=True),
+        Column("last_purchase_on", _("last order"), "last_purchase_on"),
+        Column("first_purchase_on", _("first order"), "first_purchase_on"),
         Column("created_at", _("created at"), "created_at"),
         Column("updated_at", _("updated at"), "updated_at"),
     ]
@@ -120,6 +124,12 @@ def filter_customers(actor, params: dict) -> QuerySet:
         # overdue: planned for a day before today (a follow-up due today is not late yet)
         start_of_today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
         qs = qs.filter(next_followup_at__lt=start_of_today)
+    if params.get("purchases_min") is not None:
+        qs = qs.filter(purchase_total__gte=params["purchases_min"])
+    if params.get("no_order_days"):
+        # bought before, but nothing in the last N days (the win-back list's question)
+        cutoff = timezone.localdate() - timezone.timedelta(days=params["no_order_days"])
+        qs = qs.filter(last_purchase_on__lt=cutoff)
     if params.get("q"):
         qs = search_customers(qs, params["q"])
     return qs

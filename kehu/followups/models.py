@@ -116,6 +116,7 @@ class FollowUp(models.Model):
         CADENCE = "cadence", _("Cadence")
         MILESTONE = "milestone", _("Milestone")
         MANUAL = "manual", _("Manual")
+        WINBACK = "winback", _("Win-back")
 
     OPEN = (Status.TODO, Status.DOING)
 

@@ -440,7 +440,14 @@ def _editable_followup(actor, followup: FollowUp) -> FollowUp:
 
 @transaction.atomic
 def plan_followup(
-    actor, customer: Customer, *, due_on: date, method: str, content: str, owner=None
+    actor,
+    customer: Customer,
+    *,
+    due_on: date,
+    method: str,
+    content: str,
+    owner=None,
+    origin: str = FollowUp.Origin.MANUAL,
 ) -> FollowUp:
     customer = access.get_customer(actor, customer.pk, write=True)
     owner = owner or actor
@@ -459,7 +466,7 @@ def plan_followup(
         due_on=work_calendar().on_or_after(due_on),
         method=method,
         content=content.strip()[:200],
-        origin=FollowUp.Origin.MANUAL,
+        origin=origin,
     )
     sync_next_followup([customer.pk])
     return followup

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.accounts import access
 from kehu.customers.models import Contact, Customer
+from kehu.sales.queries import open_complaints_of
 from kehu.sheets import downloads
 
 from . import exports, ical, pool, queries, services
@@ -53,6 +54,7 @@ def my_day(request):
             "scope": scope,
             "can_see_team": request.user.is_manager or request.user.sees_everything,
             "methods": Method.choices,
+            "complaints": open_complaints_of(request.user)[:10],
         },
     )
 

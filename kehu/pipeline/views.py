@@ -117,6 +117,7 @@ def deal_detail(request, pk):
             "can_edit": can_edit,
             "history": queries.history(request.user, deal),
             "milestones": deal.milestones.select_related("owner"),
+            "deal_order": getattr(deal, "order", None),
             "today": timezone.localdate(),
             "stages": Stage.objects.filter(active=True),
         },

@@ -34,6 +34,11 @@ def sheet_columns(columns: list[str]) -> list[tuple[str, export.Column]]:
             ]
         elif key in ("score",):
             out.append((key, export.Column(str(_("score")), export.NUMBER)))
+        elif key in ("purchase_total", "purchase_count", "last_purchase_on", "first_purchase_on"):
+            kind = {"purchase_total": export.MONEY, "purchase_count": export.INTEGER}
+            out.append(
+                (key, export.Column(str(queries.COLUMNS[key].label), kind.get(key, export.DATE)))
+            )
         elif key == "team":
             out.append((key, export.Column(str(_("team")))))
         elif key in ("next_followup_at", "created_at", "updated_at"):
@@ -60,6 +65,10 @@ VALUE_FIELDS = {
     "last_contact_at": "last_contact_at",
     "next_followup_at": "next_followup_at",
     "satisfaction": "satisfaction",
+    "purchase_total": "purchase_total",
+    "purchase_count": "purchase_count",
+    "last_purchase_on": "last_purchase_on",
+    "first_purchase_on": "first_purchase_on",
     "created_at": "created_at",
     "updated_at": "updated_at",
 }

@@ -35,8 +35,10 @@ class PolicyForm(forms.Form):
             self.fields[f"weight_{key}"] = forms.DecimalField(
                 required=False, min_value=0, max_value=100, decimal_places=2
             )
-            self.fields[f"norm_{key}"] = forms.ChoiceField(
-                choices=PolicyCriterion.Normalisation.choices, initial=scoring.MINMAX
+            self.fields[f"norm_{key}"] = forms.ChoiceField(  # unused criteria need none
+                choices=PolicyCriterion.Normalisation.choices,
+                initial=scoring.MINMAX,
+                required=False,
             )
             self.fields[f"higher_{key}"] = forms.BooleanField(required=False)
             self.fields[f"low_{key}"] = forms.DecimalField(required=False)
@@ -129,7 +131,7 @@ class PolicyForm(forms.Form):
                 {
                     "metric": key,
                     "weight": data.get(f"weight_{key}") or Decimal(0),
-                    "normalisation": data[f"norm_{key}"],
+                    "normalisation": data.get(f"norm_{key}") or scoring.MINMAX,
                     "higher_is_better": bool(data.get(f"higher_{key}")),
                     "low": data.get(f"low_{key}"),
                     "high": data.get(f"high_{key}"),

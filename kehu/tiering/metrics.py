@@ -1,9 +1,9 @@
 """The raw values criteria score, read set-based for every customer at once.
 
 A metric is one small function from the customer columns (NumPy arrays aligned with `ids`) to
-one array of raw values, NaN where unknown. Until orders exist (the purchases issue) the
-purchase metrics read the customer's own fields; when orders land, their functions read orders
-and nothing else changes.
+one array of raw values, NaN where unknown. The purchase metrics read the totals kehu.sales
+keeps on the customer row from its orders (sum, count, margin, first and last order), plus the
+historical amount brought from the sheets for business before Kehu.
 """
 
 from collections.abc import Callable
@@ -20,7 +20,18 @@ from kehu.customers.models import Customer
 from .models import CustomerRating
 
 # Customer columns the metrics read, fetched in one query.
-COLUMNS = ["cooperation_amount", "annual_budget", "satisfaction", "last_contact_at", "created_at"]
+COLUMNS = [
+    "cooperation_amount",
+    "annual_budget",
+    "satisfaction",
+    "last_contact_at",
+    "created_at",
+    "purchase_total",
+    "purchase_count",
+    "purchase_margin",
+    "first_purchase_on",
+    "last_purchase_on",
+]
 
 
 @dataclass(frozen=True)
@@ -56,9 +67,26 @@ def _days_since(stamps: np.ndarray, now: datetime) -> np.ndarray:
     return (now.timestamp() - stamps) / 86400
 
 
-@metric("purchase_amount", _("purchase amount (CNY)"))
+@metric("purchase_amount", _("purchase amount: orders plus history before Kehu (CNY)"))
 def purchase_amount(cols: Columns) -> np.ndarray:
-    return cols["cooperation_amount"]
+    return np.nan_to_num(cols["cooperation_amount"]) + np.nan_to_num(cols["purchase_total"])
+
+
+@metric("purchase_frequency", _("purchase frequency (orders a year)"))
+def purchase_frequency(cols: Columns) -> np.ndarray:
+    years = np.maximum(_days_since(cols["first_purchase_on"], cols.now) / 365.25, 1.0)
+    out = cols["purchase_count"] / years
+    return np.where(cols["purchase_count"] > 0, out, 0.0)
+
+
+@metric("purchase_recency_days", _("days since the last order"), higher_is_better=False)
+def purchase_recency_days(cols: Columns) -> np.ndarray:
+    return _days_since(cols["last_purchase_on"], cols.now)
+
+
+@metric("profit", _("profit: margin of all orders (CNY)"))
+def profit(cols: Columns) -> np.ndarray:
+    return cols["purchase_margin"]
 
 
 @metric("potential_revenue", _("potential revenue: annual budget (CNY)"))
@@ -76,9 +104,12 @@ def recency_days(cols: Columns) -> np.ndarray:
     return _days_since(cols["last_contact_at"], cols.now)
 
 
-@metric("loyalty_years", _("years as a customer"))
+@metric("loyalty_years", _("years as a customer (since the first order, else since added)"))
 def loyalty_years(cols: Columns) -> np.ndarray:
-    return _days_since(cols["created_at"], cols.now) / 365.25
+    since = np.where(
+        np.isnan(cols["first_purchase_on"]), cols["created_at"], cols["first_purchase_on"]
+    )
+    return _days_since(since, cols.now) / 365.25
 
 
 def _rating(key: str):
@@ -116,7 +147,7 @@ def read_columns(queryset=None, now: datetime | None = None) -> Columns:
     number = "CAST({} AS REAL)" if vendor == "sqlite" else "{}::float8"
     q = connection.ops.quote_name
     select = ", ".join(
-        (epoch if name.endswith("_at") else number).format(q(name)) for name in COLUMNS
+        (epoch if name.endswith(("_at", "_on")) else number).format(q(name)) for name in COLUMNS
     )
     sql = f"SELECT {q('id')}, {select} FROM {q(Customer._meta.db_table)}"
     params: list = []

@@ -14,7 +14,7 @@ def ran(people, book, policy):
 
 def test_the_customer_page_explains_the_tier(people, ran, login):
     body = login(people.rep).get(f"/customers/{ran.pk}/").content.decode()
-    assert "分级说明" in body and "采购金额（元）" in body
+    assert "分级说明" in body and "采购金额：订单加上使用客户系统前的历史合作金额（元）" in body
     explanation = queries.explain_customer(people.rep, ran)
     assert explanation.score == 100.0
     assert [r["contribution"] for r in explanation.rows] == [60.0, 30.0, 10.0]

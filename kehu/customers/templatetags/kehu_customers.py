@@ -51,7 +51,10 @@ def cell(customer, key, unit=""):
             '<span class="badge text-bg-{}">{}</span>',
             ((t.color, t.name) for t in customer.tags.all()),
         )
-    if key in ("cooperation_amount", "annual_budget"):
+    if key in ("last_purchase_on", "first_purchase_on"):
+        value = getattr(customer, key)
+        return value.isoformat() if value else ""
+    if key in ("cooperation_amount", "annual_budget", "purchase_total"):
         return _money(getattr(customer, key), unit)
     if key in ("last_contact_at", "next_followup_at", "created_at", "updated_at"):
         value = getattr(customer, key)

@@ -1,0 +1,147 @@
+"""Read side of the annual plan: which plans a person sees, and each plan's progress with its
+actuals computed live from the data (kehu.sales.lifecycle)."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kehu.accounts import access
+from kehu.sales import lifecycle
+from kehu.sales.queries import monthly_new_customers, monthly_revenue
+
+from .models import AnnualPlan
+
+
+def visible_plans(actor, year: int):
+    """Directors and unteamed viewers: every plan. Others: the company's, their own team
+    subtree's (managers, team viewers) or their own team's and their own (reps)."""
+    plans = AnnualPlan.objects.filter(year=year).select_related("team", "user")
+    if actor.sees_everything or (actor.is_read_only and not actor.team_id):
+        return plans
+    company = Q(team__isnull=True, user__isnull=True)
+    if (actor.is_manager or actor.is_read_only) and actor.team_id:
+        subtree = access.team_subtree_ids(actor.team)
+        return plans.filter(
+            company | Q(team_id__in=subtree) | Q(user__team_id__in=subtree) | Q(user=actor)
+        )
+    return plans.filter(company | Q(team_id=actor.team_id) | Q(user=actor))
+
+
+def get_plan(actor, pk) -> AnnualPlan:
+    plan = AnnualPlan.objects.filter(pk=pk).select_related("team", "user").first()
+    if plan is None or not visible_plans(actor, plan.year).filter(pk=pk).exists():
+        raise Http404
+    return plan
+
+
+def scope_of(plan: AnnualPlan) -> lifecycle.Scope:
+    return lifecycle.Scope(team=plan.team, user=plan.user)
+
+
+@dataclass
+class Progress:
+    key: str
+    label: str
+    target: object
+    actual: object
+    definition: str
+    unit: str
+    lower_is_better: bool = False
+    expected: object = None  # where a count or an amount should be by today, pro rata
+
+    @property
+    def percent(self) -> int | None:
+        """How far along the target the actual is (capped at 100 for the bar)."""
+        if self.actual is None or not self.target:
+            return None
+        if self.lower_is_better:
+            return 100 if self.actual <= self.target else int(self.target * 100 / self.actual)
+        return min(int(Decimal(self.actual) * 100 / Decimal(self.target)), 100)
+
+    @property
+    def on_track(self) -> bool | None:
+        if self.actual is None or not self.target:
+            return None
+        if self.lower_is_better:
+            return self.actual <= self.target
+        if self.expected is not None:
+            return Decimal(self.actual) >= Decimal(self.expected)
+        return Decimal(self.actual) >= Decimal(self.target)
+
+
+def elapsed_share(year: int, today: date) -> Decimal:
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    if today < start:
+        return Decimal(0)
+    if today >= end:
+        return Decimal(1)
+    return Decimal((today - start).days + 1) / Decimal((end - start).days + 1)
+
+
+def progress(plan: AnnualPlan, today: date | None = None) -> list[Progress]:
+    today = today or timezone.localdate()
+    start = date(plan.year, 1, 1)
+    end = max(start, min(date(plan.year, 12, 31), today))  # so far: nothing dated ahead
+    figures = {f.key: f for f in lifecycle.figures(scope_of(plan), start, end, today)}
+    share = elapsed_share(plan.year, today)
+
+    def row(key, target, *, lower=False, pro_rata=False):
+        f = figures[key]
+        expected = None
+        if pro_rata and target:
+            expected = (Decimal(target) * share).quantize(Decimal("0.01"))
+        return Progress(key, f.label, target, f.value, f.definition, f.unit, lower, expected)
+
+    return [
+        row("new_customers", plan.new_customers, pro_rata=True),
+        row("revenue", plan.revenue, pro_rata=True),
+        row("repurchase_rate", plan.repurchase_rate),
+        row("churn_rate", plan.churn_rate, lower=True),
+        row("csat", plan.satisfaction),
+    ]
+
+
+def monthly_chart(plan: AnnualPlan) -> dict:
+    """ECharts option: revenue and new customers per month, with the cumulative revenue against
+    the target's straight line."""
+    where = scope_of(plan).where("o")
+    revenue = monthly_revenue(where, plan.year)
+    new = monthly_new_customers(scope_of(plan).where("c"), plan.year)
+    running, cumulative = Decimal(0), []
+    for amount in revenue:
+        running += amount
+        cumulative.append(float(running))
+    months = [f"{m}" for m in range(1, 13)]
+    target_line = [float(plan.revenue * m / 12) for m in range(1, 13)] if plan.revenue else []
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {},
+        "grid": {"left": 60, "right": 50, "bottom": 30},
+        "xAxis": {"type": "category", "data": months, "name": _("month")},
+        "yAxis": [
+            {"type": "value", "name": _("revenue (CNY)")},
+            {"type": "value", "name": _("new customers")},
+        ],
+        "series": [
+            {"name": _("revenue"), "type": "bar", "data": [float(a) for a in revenue]},
+            {"name": _("cumulative revenue"), "type": "line", "data": cumulative},
+            *(
+                [
+                    {
+                        "name": _("target pace"),
+                        "type": "line",
+                        "data": target_line,
+                        "lineStyle": {"type": "dashed"},
+                    }
+                ]
+                if target_line
+                else []
+            ),
+            {"name": _("new customers"), "type": "line", "yAxisIndex": 1, "data": new},
+        ],
+    }
