@@ -6,3 +6,11 @@ class SalesConfig(AppConfig):
     name = "kehu.sales"
     label = "sales"
     verbose_name = _("Sales")
+
+    def ready(self):
+        from kehu.customers.services import AFTER_MERGE
+
+        from .services import refresh_totals
+
+        # a merge moves the dropped customer's orders to the kept one: recount its totals
+        AFTER_MERGE.append(lambda keep: refresh_totals([keep.pk]))

@@ -1,6 +1,8 @@
 """A rep who guesses another rep's customer URL gets 404 and changes nothing; lists and search
 never show other people's customers."""
 
+from datetime import date
+
 import pytest
 
 from kehu.core.models import AuditEvent
@@ -55,6 +57,16 @@ def test_rep_cannot_post_to_another_reps_customer(people, book, theirs, login):
         (f"/followups/customers/{customer.pk}/plan/", {"due_on": "2030-01-07", "method": "phone"}),
         (f"/followups/customers/{customer.pk}/release/", {"reason": "越权"}),
         (f"/tiering/customers/{customer.pk}/propose/", {"to_tier": "A", "reason": "越权"}),
+        (
+            f"/sales/orders/new/{customer.pk}/",
+            {"order_date": "2026-11-02", "line-0-description": "越权", "line-0-quantity": "1"},
+        ),
+        (f"/sales/answers/new/{customer.pk}/", {"kind": "csat", "score": "1"}),
+        (
+            f"/sales/feedback/new/{customer.pk}/",
+            {"kind": "complaint", "category": "other", "severity": "2", "summary": "越权"},
+        ),
+        (f"/sales/winback/{customer.pk}/", {}),
     ]
     for url, data in posts:
         assert client.post(url, data).status_code == 404, url
@@ -115,3 +127,36 @@ def test_filters_never_widen_what_a_rep_sees(people, book, login):
     ):
         shown = {c.pk for c in client.get("/customers/", params).context["page"].rows}
         assert shown <= {book["rep"].pk, book["shared"].pk}, params
+
+
+def test_rep_cannot_reach_another_reps_orders_or_complaints(people, book, theirs, login):
+    from kehu.sales import services as sales
+
+    customer, _contact = theirs
+    order = sales.create_order(
+        people.rep2,
+        customer,
+        {"order_date": date(2026, 11, 2)},
+        [{"description": "服务", "quantity": 1, "unit_price": "100"}],
+    )
+    item = sales.open_feedback(
+        people.rep2, customer, {"category": "other", "summary": "投诉", "kind": "complaint"}
+    )
+    client = login(people.rep)
+    for url in (
+        f"/sales/orders/{order.pk}/",
+        f"/sales/orders/{order.pk}/edit/",
+        f"/sales/feedback/{item.pk}/",
+    ):
+        assert client.get(url).status_code == 404, url
+    for url, data in (
+        (f"/sales/orders/{order.pk}/collect/", {"amount": "100"}),
+        (f"/sales/orders/{order.pk}/delete/", {}),
+        (f"/sales/feedback/{item.pk}/", {"status": "closed", "resolution": "越权"}),
+    ):
+        assert client.post(url, data).status_code == 404, url
+    order.refresh_from_db()
+    item.refresh_from_db()
+    assert order.collected_amount == 0 and item.is_open
+    assert order.pk not in [o.pk for o in client.get("/sales/orders/").context["orders"]]
+    assert item.pk not in [f.pk for f in client.get("/sales/feedback/").context["items"]]

@@ -233,3 +233,31 @@ def test_churn_warnings_and_win_back_plan(people, book, erp, login, settings):
     assert (
         login(people.rep).post(reverse("sales:winback", args=[book["rep3"].pk])).status_code == 404
     )
+
+
+def test_merging_a_duplicate_moves_its_orders_and_recounts_the_totals(people, book, erp):
+    from kehu.customers import services as customer_services
+
+    keep = book["rep"]
+    drop = people.customer(people.rep, "杭州云帆科技股份公司")
+    _order(people.rep, keep, erp, date(2026, 1, 10))
+    _order(people.rep, drop, erp, date(2026, 6, 10), quantity=2)
+    customer_services.merge_customers(people.rep, keep, drop)
+    keep.refresh_from_db()
+    assert keep.purchase_count == 2 and keep.purchase_total == Decimal("36000.00")
+    assert keep.first_purchase_on == date(2026, 1, 10)
+    assert keep.last_purchase_on == date(2026, 6, 10)
+
+
+def test_the_command_rebuilds_totals_written_around_the_services(people, book, erp):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _order(people.rep, book["rep"], erp, date(2026, 3, 1))
+    Customer.objects.filter(pk=book["rep"].pk).update(purchase_total=0, purchase_count=0)
+    out = StringIO()
+    call_command("sales", "rebuild-totals", stdout=out)
+    book["rep"].refresh_from_db()
+    assert book["rep"].purchase_total == Decimal("12000.00") and book["rep"].purchase_count == 1
+    assert "rebuild-totals: 1" in out.getvalue()
