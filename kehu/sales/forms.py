@@ -21,14 +21,16 @@ def _small(form):
 
 
 class OrderForm(forms.Form):
-    order_date = forms.DateField(label=_("order date"), widget=forms.DateInput(DATE))
+    order_date = forms.DateField(
+        label=_("order date"), widget=forms.DateInput(DATE, format="%Y-%m-%d")
+    )
     number = forms.CharField(label=_("contract number"), max_length=40, required=False)
     owner = forms.ModelChoiceField(User.objects.none(), label=_("owner"), required=False)
     collected_amount = forms.DecimalField(
         label=_("collected (CNY)"), max_digits=14, decimal_places=2, min_value=0, required=False
     )
     collected_on = forms.DateField(
-        label=_("collected on"), required=False, widget=forms.DateInput(DATE)
+        label=_("collected on"), required=False, widget=forms.DateInput(DATE, format="%Y-%m-%d")
     )
     notes = forms.CharField(label=_("notes"), max_length=500, required=False)
 
@@ -87,7 +89,7 @@ class AnswerForm(forms.ModelForm):
     class Meta:
         model = SurveyAnswer
         fields = ["kind", "score", "contact", "answered_on", "comment"]
-        widgets = {"answered_on": forms.DateInput(DATE)}
+        widgets = {"answered_on": forms.DateInput(DATE, format="%Y-%m-%d")}
 
     def __init__(self, *args, customer=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -124,12 +126,3 @@ class FeedbackUpdateForm(forms.ModelForm):
         self.fields["owner"].queryset = owners if owners is not None else User.objects.none()
         self.fields["owner"].required = False
         _small(self)
-
-
-class PeriodForm(forms.Form):
-    """The lifecycle page's period and scope."""
-
-    start = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(DATE))
-    end = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(DATE))
-    team = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    user = forms.IntegerField(required=False, widget=forms.HiddenInput)
