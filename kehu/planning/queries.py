@@ -128,11 +128,22 @@ def monthly_chart(plan: AnnualPlan) -> dict:
             {"type": "value", "name": _("new customers")},
         ],
         "series": [
-            {"name": _("revenue"), "type": "bar", "data": [float(a) for a in revenue]},
-            {"name": _("cumulative revenue"), "type": "line", "data": cumulative},
+            {
+                "id": "revenue",
+                "name": _("revenue"),
+                "type": "bar",
+                "data": [float(a) for a in revenue],
+            },
+            {
+                "id": "cumulative",
+                "name": _("cumulative revenue"),
+                "type": "line",
+                "data": cumulative,
+            },
             *(
                 [
                     {
+                        "id": "target",
                         "name": _("target pace"),
                         "type": "line",
                         "data": target_line,
@@ -142,6 +153,12 @@ def monthly_chart(plan: AnnualPlan) -> dict:
                 if target_line
                 else []
             ),
-            {"name": _("new customers"), "type": "line", "yAxisIndex": 1, "data": new},
+            {
+                "id": "new_customers",
+                "name": _("new customers"),
+                "type": "line",
+                "yAxisIndex": 1,
+                "data": new,
+            },
         ],
     }

@@ -151,7 +151,10 @@ def churn(scope: Scope, start: date, end: date, today: date | None = None) -> tu
     the KEHU_CHURN_DAYS before the start. Churned: no order in the KEHU_CHURN_DAYS up to the
     end (today, for a period not over yet), or marked churned when KEHU_CHURN_MARKED."""
     days = settings.KEHU_CHURN_DAYS
-    end = min(end, today or timezone.localdate())
+    today = today or timezone.localdate()
+    if start > today:  # a period yet to come has no churn to count
+        return 0, 0
+    end = min(end, today)
     active_from = start - timedelta(days=days - 1)
     recent_from = end - timedelta(days=days - 1)
     where, params = scope.where("c")

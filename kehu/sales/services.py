@@ -80,12 +80,12 @@ def _category(name: str) -> ProductCategory | None:
 def _clean_lines(lines, errors: dict) -> list[OrderLine]:
     """Lines as typed: a product or a description, a quantity above 0, a price (the product's
     list price when left blank). Errors name the line: lines-2-quantity."""
-    products = {
-        p.pk: p
-        for p in Product.objects.filter(
-            pk__in=[ln.get("product") for ln in lines if ln.get("product")]
-        )
-    }
+    ids = [
+        int(ln["product"])
+        for ln in lines
+        if ln.get("product") and str(ln["product"]).isdigit()  # ids typed in a form
+    ]
+    products = Product.objects.in_bulk(ids)
     out = []
     for number, line in enumerate(lines, start=1):
         key = f"line {number}"
@@ -156,6 +156,14 @@ def _owner(actor, customer: Customer, owner, errors: dict):
     if owner not in (actor, customer.owner) and not _assignable(actor, owner):
         errors["owner"] = [_("You cannot credit orders to this person.")]
     return owner
+
+
+def _can_own(actor, owner, customer) -> bool:
+    """Someone the actor may assign work to and who can see the customer (else they would be
+    told about a complaint they cannot open)."""
+    return _assignable(actor, owner) and (
+        access.visible_customers(owner).filter(pk=customer.pk).exists()
+    )
 
 
 def _assignable(actor, owner) -> bool:
@@ -334,7 +342,7 @@ def order_from_deal(actor, deal, data: dict, lines: list[dict] | None = None) ->
     given; a deal makes at most one order."""
     from kehu.pipeline.models import Stage
 
-    if deal.stage.kind != Stage.Kind.WON:
+    if deal.stage.kind not in (Stage.Kind.WON, Stage.Kind.AFTER):  # won, maybe in after-sales
         raise ValidationError(_("Only a won deal becomes an order."))
     if Order.objects.filter(deal=deal).exists():
         raise ValidationError(_("This deal already has its order."))
@@ -571,7 +579,7 @@ def open_feedback(actor, customer: Customer, data: dict) -> Feedback:
     errors: dict = {}
     fields = _feedback_fields(data, errors)
     owner = data.get("owner") or customer.owner or actor
-    if owner not in (actor, customer.owner) and not _assignable(actor, owner):
+    if owner not in (actor, customer.owner) and not _can_own(actor, owner, customer):
         errors["owner"] = [_("You cannot give this to that person.")]
     if errors:
         raise ValidationError(errors)
@@ -620,7 +628,7 @@ def update_feedback(actor, item: Feedback, data: dict, version: int) -> Feedback
     if status in (Feedback.Status.RESOLVED, Feedback.Status.CLOSED) and not resolution:
         errors["resolution"] = [_("Write how it was resolved.")]
     owner = data.get("owner") or current.owner
-    if owner not in (actor, current.owner) and not _assignable(actor, owner):
+    if owner not in (actor, current.owner) and not _can_own(actor, owner, current.customer):
         errors["owner"] = [_("You cannot give this to that person.")]
     if errors:
         raise ValidationError(errors)

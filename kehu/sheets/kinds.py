@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.customers.models import Customer
 
-from .export import DATE, DATETIME, INTEGER, MONEY, TEXT
+from .export import DATE, DATETIME, INTEGER, MONEY, NUMBER, TEXT
 from .reader import header_key
 
 
@@ -432,4 +432,58 @@ DEALS = SheetKind(
     ),
 )
 
-KINDS = {k.key: k for k in (CUSTOMERS, INTERACTIONS, FOLLOWUPS, DEALS)}
+
+def _collection_labels() -> list[str]:
+    from kehu.sales.models import Order
+
+    return [str(label) for _v, label in Order.Collection.choices]
+
+
+ORDERS = SheetKind(
+    key="orders",
+    label=_("Orders (purchase records)"),
+    template_name=_("purchase records"),
+    required=("order_date",),
+    extra_synonyms={"序号": IGNORE, "No": IGNORE, "#": IGNORE},
+    columns=(
+        SheetColumn("id", _("order number"), ("订单号", "Order ID", "Order No"), INTEGER),
+        *_customer_columns(),
+        SheetColumn(
+            "number", _("contract number"), ("合同号", "合同编号", "Contract", "Contract No")
+        ),
+        SheetColumn(
+            "order_date",
+            _("order date"),
+            ("购买日期", "订单日期", "成交日期", "日期", "Order date", "Date"),
+            DATE,
+        ),
+        SheetColumn("product", _("products"), ("产品", "产品名称", "商品", "Product")),
+        SheetColumn("quantity", _("quantity"), ("数量", "购买数量", "Qty", "Quantity"), NUMBER),
+        SheetColumn("unit_price", _("unit price (CNY)"), ("单价", "Unit price", "Price"), MONEY),
+        SheetColumn(
+            "amount",
+            _("amount (CNY)"),
+            ("金额", "订单金额", "购买金额", "合同金额", "Amount"),
+            MONEY,
+        ),
+        SheetColumn("owner", _("owner"), ("负责人", "销售", "Owner")),
+        SheetColumn(
+            "collection",
+            _("collection"),
+            ("回款状态", "回款", "Collection", "Payment status"),
+            choices=_collection_labels,
+        ),
+        SheetColumn(
+            "collected_amount",
+            _("collected (CNY)"),
+            ("回款金额", "已回款", "已回款金额", "Collected"),
+            MONEY,
+        ),
+        SheetColumn(
+            "collected_on", _("collected on"), ("回款日期", "回款时间", "Collected on"), DATE
+        ),
+        SheetColumn("notes", _("notes"), ("备注", "说明", "Notes", "Remarks")),
+    ),
+)
+
+KINDS = {k.key: k for k in (CUSTOMERS, INTERACTIONS, FOLLOWUPS, DEALS, ORDERS)}

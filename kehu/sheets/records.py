@@ -718,6 +718,10 @@ IMPORTERS = {"interactions": InteractionImport, "followups": FollowUpImport, "de
 
 def check_untouched(batch: ImportBatch) -> None:
     """Deals an import created that have moved on since are not undone silently."""
+    if batch.kind == "orders":
+        from .orders import check_untouched as orders_untouched
+
+        return orders_untouched(batch)
     if batch.kind != "deals":
         return
     from kehu.pipeline.models import StageChange
@@ -730,3 +734,8 @@ def check_untouched(batch: ImportBatch) -> None:
         raise ImportRefused(
             _("Deals of this import have moved stage since: undoing it would lose that work.")
         )
+
+
+from .orders import OrderImport  # noqa: E402 (it builds on RecordImport above)
+
+IMPORTERS["orders"] = OrderImport

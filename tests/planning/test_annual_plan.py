@@ -99,7 +99,7 @@ def test_plan_pages_progress_chart_and_quarterly_review(people, sold, login):
     assert page.status_code == 200
     revenue = {p.key: p for p in page.context["progress"]}["revenue"]
     assert revenue.actual == Decimal("30000.00")
-    series = {s["name"]: s["data"] for s in page.context["chart"]["series"]}
+    series = {s["id"]: s["data"] for s in page.context["chart"]["series"]}
     assert sum(series["revenue"]) == 30000.0 and len(series["revenue"]) == 12
     rep.post(reverse("planning:plan", args=[plan.pk]), {"quarter": "3", "note": "九月复购达成"})
     assert plan.reviews.get().note == "九月复购达成"

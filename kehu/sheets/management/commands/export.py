@@ -31,6 +31,12 @@ def _sheet(kind: str, actor, query: QueryDict):
 
         rows = followup_queries.plan_sheet(actor, scope, status=query.get("status", ""))
         return _("Follow-up plan"), exports.plan_columns(), exports.plan_rows(rows)
+    if kind == "orders":
+        from kehu.sales import exports
+        from kehu.sales import queries as sales_queries
+
+        rows = sales_queries.order_list(actor, {}).order_by("-order_date", "-pk")
+        return _("Orders"), exports.columns(), exports.rows(rows)
     from kehu.pipeline import exports
     from kehu.pipeline import queries as pipeline_queries
 
@@ -41,11 +47,13 @@ def _sheet(kind: str, actor, query: QueryDict):
 class Command(BaseCommand):
     help = (
         "Export a list as a user sees it (their access; the filters of the list's query string) "
-        "to .xlsx or CSV: customers, interactions, follow-ups or deals."
+        "to .xlsx or CSV: customers, interactions, follow-ups, deals or orders."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=["customers", "interactions", "followups", "deals"])
+        parser.add_argument(
+            "kind", choices=["customers", "interactions", "followups", "deals", "orders"]
+        )
         parser.add_argument("--user", default="admin", help="login whose access rules apply")
         parser.add_argument(
             "--query",
