@@ -38,23 +38,23 @@ def _owners(actor, customer=None):
 
 
 # --- orders ---------------------------------------------------------------------------------
+def _number(request, key) -> int | None:
+    value = request.GET.get(key) or ""
+    return int(value) if value.isdigit() else None
+
+
+def _choice(request, key, values) -> str | None:
+    value = request.GET.get(key)
+    return value if value in values else None
+
+
 def order_list(request):
     params = {
-        "customer": request.GET.get("customer", "")
-        if request.GET.get("customer", "").isdigit()
-        else None,
-        "collection": request.GET.get("collection")
-        if request.GET.get("collection") in Order.Collection.values
-        else None,
-        "since": parse_date(request.GET.get("since", "") or "")
-        if _is_date(request.GET.get("since"))
-        else None,
-        "until": parse_date(request.GET.get("until", "") or "")
-        if _is_date(request.GET.get("until"))
-        else None,
-        "product": request.GET.get("product")
-        if (request.GET.get("product") or "").isdigit()
-        else None,
+        "customer": _number(request, "customer"),
+        "collection": _choice(request, "collection", Order.Collection.values),
+        "since": _date_param(request, "since"),
+        "until": _date_param(request, "until"),
+        "product": _number(request, "product"),
     }
     if request.GET.get("mine"):
         params["owner"] = request.user
@@ -306,16 +306,10 @@ def _customer_url(pk) -> str:
 # --- feedback and complaints ----------------------------------------------------------------
 def feedback_list(request):
     params = {
-        "customer": request.GET.get("customer")
-        if (request.GET.get("customer") or "").isdigit()
-        else None,
+        "customer": _number(request, "customer"),
         "open": bool(request.GET.get("open")),
-        "kind": request.GET.get("kind")
-        if request.GET.get("kind") in Feedback.Kind.values
-        else None,
-        "category": request.GET.get("category")
-        if request.GET.get("category") in Feedback.Category.values
-        else None,
+        "kind": _choice(request, "kind", Feedback.Kind.values),
+        "category": _choice(request, "category", Feedback.Category.values),
         "mine": bool(request.GET.get("mine")),
     }
     rows = queries.feedback_list(request.user, params).order_by("-opened_at", "-pk")
