@@ -74,7 +74,14 @@ def save_plan(actor, year: int, data: dict, *, team=None, user=None, version=Non
         ]
     if errors:
         raise ValidationError(errors)
-    plan = AnnualPlan.objects.select_for_update().filter(year=year, team=team, user=user).first()
+    # No ordering: the model's (by team and user) would join nullable tables, which
+    # PostgreSQL refuses to lock.
+    plan = (
+        AnnualPlan.objects.select_for_update()
+        .filter(year=year, team=team, user=user)
+        .order_by()
+        .first()
+    )
     if plan is None:
         try:
             with transaction.atomic():

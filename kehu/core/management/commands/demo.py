@@ -7,6 +7,7 @@ from kehu.customers.models import Customer
 from kehu.demodata import customers as demo
 from kehu.demodata import followups as demo_followups
 from kehu.demodata import pipeline as demo_pipeline
+from kehu.demodata import sales as demo_sales
 from kehu.demodata import tiers as demo_tiers
 from kehu.tiering import services as tiering_services
 from kehu.tiering.defaults import ensure_default_policy
@@ -68,6 +69,19 @@ class Command(BaseCommand):
         else:  # at scale: about three deals for every ten customers, written set-based
             deals = demo_pipeline.generate_at_scale(opts["customers"] * 3 // 10, opts["seed"])
             self.stdout.write(f"Deals: {deals:,}")
+        if opts["customers"] <= 10_000:
+            sales = demo_sales.generate(seed=opts["seed"])
+        else:  # at scale: about five order lines for every customer, written set-based
+            sales = demo_sales.generate_at_scale(
+                opts["customers"] * 5,
+                opts["seed"],
+                progress=lambda n: self.stdout.write(f"  {n:,} order lines"),
+            )
+        self.stdout.write(
+            f"Purchases: {sales['orders']:,} orders ({sales['lines']:,} lines) for "
+            f"{sales['customers']:,} customers, {sales['answers']:,} survey answers, "
+            f"{sales['feedback']:,} feedback items"
+        )
         # and again now that follow-ups and deals are in: without statistics PostgreSQL plans a
         # manager's My day as if the follow-ups table were empty (2.4 s instead of ~0.2 s)
         with connection.cursor() as cursor:
