@@ -107,3 +107,26 @@ def test_plan_pages_progress_chart_and_quarterly_review(people, sold, login):
     assert rep.get(reverse("planning:edit") + f"?year=2026&user={people.rep.pk}").status_code == 404
     listing = login(people.manager).get(reverse("planning:plans") + "?year=2026")
     assert [p.pk for p, _progress in listing.context["rows"]] == [plan.pk]
+
+
+def test_demo_plans_raise_last_years_actuals_and_are_made_once(people, book, monkeypatch):
+    from kehu.demodata import planning as demo_planning
+
+    erp = sales.save_product(people.director, {"name": "ERP", "unit_price": "10000"})
+    for day in (date(2025, 2, 1), date(2025, 8, 1)):
+        sales.create_order(
+            people.rep, book["rep"], {"order_date": day}, [{"product": erp.pk, "quantity": 1}]
+        )
+    monkeypatch.setattr(demo_planning.timezone, "localdate", lambda: date(2026, 7, 15))
+
+    made = demo_planning.generate(people.director)
+
+    company = AnnualPlan.objects.get(year=2026, team=None, user=None)
+    # last year: 20,000 from one new customer; × 1.15 = 23,000, to whole 10,000s; 1 × 1.1 → 1
+    assert (company.revenue, company.new_customers) == (Decimal("20000.00"), 1)
+    assert company.repurchase_rate == Decimal("100.0")  # last year 100% (+3, capped)
+    assert [r.quarter for r in company.reviews.all()] == [1, 2]
+    assert AnnualPlan.objects.filter(year=2026, user=people.rep).exists()
+    assert AnnualPlan.objects.filter(year=2026, team=people.rep.team).exists()
+    assert made == AnnualPlan.objects.count()
+    assert demo_planning.generate(people.director) == 0

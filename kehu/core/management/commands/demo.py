@@ -7,6 +7,7 @@ from kehu.customers.models import Customer
 from kehu.demodata import customers as demo
 from kehu.demodata import followups as demo_followups
 from kehu.demodata import pipeline as demo_pipeline
+from kehu.demodata import planning as demo_planning
 from kehu.demodata import sales as demo_sales
 from kehu.demodata import tiers as demo_tiers
 from kehu.tiering import services as tiering_services
@@ -82,6 +83,9 @@ class Command(BaseCommand):
             f"{sales['customers']:,} customers, {sales['answers']:,} survey answers, "
             f"{sales['feedback']:,} feedback items"
         )
+        # this year's plans from last year's actuals (per rep only in a small demo)
+        plans = demo_planning.generate(director, reps=opts["customers"] <= 10_000)
+        self.stdout.write(f"Annual plans: {plans:,}")
         # and again now that follow-ups and deals are in: without statistics PostgreSQL plans a
         # manager's My day as if the follow-ups table were empty (2.4 s instead of ~0.2 s)
         with connection.cursor() as cursor:
