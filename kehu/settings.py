@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "kehu.sheets",
     "kehu.sales",
     "kehu.planning",
+    "kehu.targets",
+    "kehu.incentives",
+    "kehu.assignment",
+    "kehu.quotas",
 ]
 
 MIDDLEWARE = [

@@ -15,5 +15,9 @@ urlpatterns = [
     path("sheets/", include("kehu.sheets.urls")),
     path("sales/", include("kehu.sales.urls")),
     path("planning/", include("kehu.planning.urls")),
+    path("targets/", include("kehu.targets.urls")),
+    path("incentives/", include("kehu.incentives.urls")),
+    path("assignment/", include("kehu.assignment.urls")),
+    path("quotas/", include("kehu.quotas.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -23,12 +23,13 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "name", "role", "team", "is_active"]
+    list_display = ["username", "name", "role", "team", "seniority", "capacity", "is_active"]
     list_filter = ["role", "team", "is_active"]
     search_fields = ["username", "name", "email"]
     fieldsets = [
         *BaseUserAdmin.fieldsets,
         (_("Kehu"), {"fields": ["name", "role", "team", "phone", "language"]}),
+        (_("Capacity"), {"fields": ["seniority", "capacity", "customer_limit"]}),
     ]
     add_fieldsets = [
         *BaseUserAdmin.add_fieldsets,

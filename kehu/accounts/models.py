@@ -59,10 +59,36 @@ class User(AbstractUser):
         default="zh-hans",
     )
 
+    class Seniority(models.TextChoices):
+        NEW = "new", _("New hire")
+        REGULAR = "regular", _("Regular")
+        SENIOR = "senior", _("Senior")
+
+    # what the assignment rules and the target decomposition weigh a salesperson by
+    seniority = models.CharField(
+        _("seniority"), max_length=10, choices=Seniority.choices, default=Seniority.REGULAR
+    )
+    capacity = models.DecimalField(
+        _("capacity weight"),
+        max_digits=5,
+        decimal_places=2,
+        default=1,
+        help_text=_("Share of new leads and of decomposed targets, relative to 1.00."),
+    )
+    customer_limit = models.PositiveIntegerField(
+        _("customer limit"),
+        null=True,
+        blank=True,
+        help_text=_("No new leads are assigned beyond this many owned customers; blank: none."),
+    )
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
         ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(capacity__gte=0), name="user_capacity_gte_0")
+        ]
 
     def __str__(self):
         return self.name or self.username
