@@ -276,8 +276,10 @@ def set_allocation(actor, child: Target, amount, *, rebalance=True, reason="", v
     """Changes one child by hand. With `rebalance` its siblings share what is left of the
     parent in proportion to their amounts; without, the change must fit what the siblings
     leave. Refused, naming the parent's amount, if it exceeds the parent."""
-    child = Target.objects.select_for_update().select_related("parent").get(pk=child.pk)
-    parent = child.parent
+    # parent first, then the part: the order decompose() locks them in
+    parent_id = Target.objects.filter(pk=child.pk).values_list("parent_id", flat=True).first()
+    parent = Target.objects.select_for_update().get(pk=parent_id) if parent_id else None
+    child = Target.objects.select_for_update().get(pk=child.pk)
     if parent is None:
         access.require(can_manage(actor, child))
         return _change(actor, child, _amount(amount, _step(child)), reason, version)
@@ -365,11 +367,18 @@ def alert_behind_pace(today=None) -> int:
 
     today = today or timezone.localdate()
     flagged = 0
-    managers: dict[int, list] = {}
-    for pk, team_id in User.objects.filter(role=User.Role.MANAGER, is_active=True).values_list(
-        "pk", "team_id"
-    ):
-        managers.setdefault(team_id, []).append(pk)
+    paths = dict(Team.objects.values_list("pk", "path"))
+    managers = list(
+        User.objects.filter(role=User.Role.MANAGER, is_active=True, team__isnull=False).values_list(
+            "pk", "team__path"
+        )
+    )
+
+    def managers_of(team_id) -> list[int]:
+        """The managers of the team and of every team above it."""
+        path = paths.get(team_id)
+        return [pk for pk, top in managers if path and path.startswith(top)]
+
     for kind in periods.Kind.values:
         start = periods.start_of(kind, today)
         for metric in Target.Metric.values:
@@ -394,7 +403,7 @@ def alert_behind_pace(today=None) -> int:
                         "expected": row.expected,
                     }
                 url = reverse("targets:target", args=[target.pk])
-                notify([user.pk, *managers.get(user.team_id, ())], text, url)
+                notify([user.pk, *managers_of(user.team_id)], text, url)
                 Target.objects.filter(pk=target.pk).update(alerted_on=today)
                 flagged += 1
     return flagged
