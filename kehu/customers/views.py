@@ -16,6 +16,7 @@ from kehu.core.forms import add_errors
 from kehu.followups import queries as followup_queries
 from kehu.followups.models import Method
 from kehu.pipeline import queries as pipeline_queries
+from kehu.quotas.panels import customer_panels as quota_panels
 from kehu.sales.panels import customer_panels
 from kehu.sheets import customer_export, downloads
 from kehu.tiering import queries as tier_queries
@@ -171,6 +172,8 @@ def customer_detail(request, pk):
             "today": timezone.localdate(),
             # purchases, satisfaction, feedback
             **customer_panels(request.user, customer),
+            # service quotas: this period's allowances, log a use
+            **quota_panels(request.user, customer),
         },
     )
 
