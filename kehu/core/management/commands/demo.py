@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 
 from kehu.customers.models import Customer
+from kehu.demodata import assignment as demo_assignment
 from kehu.demodata import customers as demo
 from kehu.demodata import followups as demo_followups
 from kehu.demodata import pipeline as demo_pipeline
@@ -87,6 +88,9 @@ class Command(BaseCommand):
         # this year's plans from last year's actuals (per rep only in a small demo)
         plans = demo_planning.generate(director, reps=opts["customers"] <= 10_000)
         self.stdout.write(f"Annual plans: {plans:,}")
+        if opts["customers"] <= 10_000:  # 华东大区's assignment rule, a few new leads waiting
+            leads = demo_assignment.generate(director)["leads"]
+            self.stdout.write(f"Lead assignment: one rule switched on, {leads} new leads waiting")
         # service quotas by tier; uses only in a small demo
         quotas = demo_quotas.generate(director, usages=opts["customers"] <= 10_000)
         self.stdout.write(f"Service quotas: {quotas['quotas']}, {quotas['usages']:,} uses")
