@@ -7,6 +7,7 @@ from kehu.customers.models import Customer
 from kehu.demodata import assignment as demo_assignment
 from kehu.demodata import customers as demo
 from kehu.demodata import followups as demo_followups
+from kehu.demodata import incentives as demo_incentives
 from kehu.demodata import pipeline as demo_pipeline
 from kehu.demodata import planning as demo_planning
 from kehu.demodata import quotas as demo_quotas
@@ -88,6 +89,7 @@ class Command(BaseCommand):
         # this year's plans from last year's actuals (per rep only in a small demo)
         plans = demo_planning.generate(director, reps=opts["customers"] <= 10_000)
         self.stdout.write(f"Annual plans: {plans:,}")
+        self.stdout.write(f"Commission plans: {demo_incentives.generate(director)}")
         if opts["customers"] <= 10_000:  # 华东大区's assignment rule, a few new leads waiting
             leads = demo_assignment.generate(director)["leads"]
             self.stdout.write(f"Lead assignment: one rule switched on, {leads} new leads waiting")
