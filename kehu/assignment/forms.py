@@ -13,7 +13,7 @@ class RuleForm(forms.Form):
 
     active = forms.BooleanField(label=_("switched on"), required=False)
     method = forms.ChoiceField(
-        label=_("method"), choices=AssignmentRule.Method.choices, initial="capacity"
+        label=_("assignment method"), choices=AssignmentRule.Method.choices, initial="capacity"
     )
     respect_limit = forms.BooleanField(
         label=_("respect customer limits"), required=False, initial=True

@@ -18,7 +18,7 @@ class AssignmentRule(models.Model):
     )
     active = models.BooleanField(_("switched on"), default=False)
     method = models.CharField(
-        _("method"), max_length=20, choices=Method.choices, default=Method.CAPACITY
+        _("assignment method"), max_length=20, choices=Method.choices, default=Method.CAPACITY
     )
     respect_limit = models.BooleanField(
         _("respect customer limits"),

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('active', models.BooleanField(default=False, verbose_name='switched on')),
-                ('method', models.CharField(choices=[('capacity', 'Round-robin weighted by capacity')], default='capacity', max_length=20, verbose_name='method')),
+                ('method', models.CharField(choices=[('capacity', 'Round-robin weighted by capacity')], default='capacity', max_length=20, verbose_name='assignment method')),
                 ('respect_limit', models.BooleanField(default=True, help_text='Reps who own their customer limit get no new leads.', verbose_name='respect customer limits')),
                 ('state', models.JSONField(blank=True, default=dict, editable=False)),
                 ('version', models.PositiveIntegerField(default=1, editable=False)),
