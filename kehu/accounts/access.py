@@ -75,16 +75,17 @@ def visible(actor: User, model: type[Model]) -> QuerySet:
         return model._default_manager.all()
     # the same rule on the joined customer (a join the planner can drive from either side,
     # where an IN (subquery) made SQLite check every row against the customer set)
-    return model._default_manager.filter(_on_customer(scope))
+    return model._default_manager.filter(on_customer(scope))
 
 
-def _on_customer(q: Q) -> Q:
-    """`q` (about Customer fields) rewritten for a model whose `customer` field points there."""
+def on_customer(q: Q) -> Q:
+    """`q` (about Customer fields) rewritten for a model whose `customer` field points there:
+    filter such a model by its customers without an IN (subquery)."""
     out = Q()
     out.connector, out.negated = q.connector, q.negated
     for child in q.children:
         if isinstance(child, Q):
-            out.children.append(_on_customer(child))
+            out.children.append(on_customer(child))
         else:
             lookup, value = child
             out.children.append((f"customer__{lookup}", value))

@@ -7,7 +7,7 @@ satisfaction) count the customers the scope owns now.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -323,21 +323,26 @@ class Warning:
 def churn_warnings(actor, scope: Scope | None = None, limit: int = 200) -> tuple[list, int]:
     """Customers at risk among those the actor sees (not yet churned), ranked by the weight of
     their reasons and then by what they buy; each reason says why and links to its evidence.
-    Returns (the first `limit` warnings, how many customers are at risk)."""
+    Returns (the first `limit` warnings, how many customers are at risk).
+
+    Each reason is read from its own small side — the customer row's purchase due date and
+    next follow-up, the open complaints, the recent low answers — joined to the customers in
+    scope, never by probing every customer in scope; the counts shown beside a reason are
+    fetched for the listed customers only."""
     from kehu.followups.models import FollowUp
 
     today = timezone.localdate()
     churn_cutoff = today - timedelta(days=settings.KEHU_CHURN_DAYS)
-    customers = (
-        access.visible_customers(actor)
-        .exclude(status=Customer.Status.CHURNED)
-        # churned by time (no order for KEHU_CHURN_DAYS): the win-back list's, not at risk
-        .exclude(purchase_count__gt=0, last_purchase_on__lte=churn_cutoff)
+    # not churned: neither marked so nor without an order for KEHU_CHURN_DAYS (the win-back
+    # list's)
+    cond = ~Q(status=Customer.Status.CHURNED) & ~Q(
+        purchase_count__gt=0, last_purchase_on__lte=churn_cutoff
     )
     if scope is not None and scope.user:
-        customers = customers.filter(owner=scope.user)
+        cond &= Q(owner=scope.user)
     elif scope is not None and scope.team:
-        customers = customers.filter(team_id__in=access.team_subtree_ids(scope.team))
+        cond &= Q(team_id__in=access.team_subtree_ids(scope.team))
+    customers = access.visible_customers(actor).filter(cond)
     signals: dict[int, dict] = {}
 
     def add(cid, key, detail):
@@ -347,30 +352,30 @@ def churn_warnings(actor, scope: Scope | None = None, limit: int = 200) -> tuple
         purchase_due_on__lt=today, last_purchase_on__gt=churn_cutoff
     ).values_list("pk", "purchase_due_on", "last_purchase_on"):
         add(cid, "frequency", (due, last))
-    ids_in = customers.values("pk")
-    for row in (
-        FollowUp.objects.filter(customer__in=ids_in, status__in=FollowUp.OPEN, due_on__lt=today)
-        .values("customer_id")
-        .annotate(n=Count("id"), first=Min("due_on"))
+    # the customer row keeps its earliest open follow-up: before today means one is overdue
+    midnight = timezone.make_aware(datetime.combine(today, time.min))
+    for cid, first in customers.filter(next_followup_at__lt=midnight).values_list(
+        "pk", "next_followup_at"
     ):
-        add(row["customer_id"], "overdue", (row["n"], row["first"]))
+        add(cid, "overdue", [1, timezone.localtime(first).date()])  # count: see below
+    joined = access.on_customer(cond)
     for row in (
-        Feedback.objects.filter(
-            customer__in=ids_in,
-            kind=Feedback.Kind.COMPLAINT,
-            status__in=Feedback.OPEN_STATUSES,
-        )
+        access.visible(actor, Feedback)
+        .filter(joined, kind=Feedback.Kind.COMPLAINT, status__in=Feedback.OPEN_STATUSES)
         .values("customer_id")
         .annotate(n=Count("id"), worst=Max("severity"))
+        .order_by()
     ):
         add(row["customer_id"], "complaint", (row["n"], row["worst"]))
     since = today - timedelta(days=settings.KEHU_SATISFACTION_WINDOW_DAYS)
     low = settings.KEHU_LOW_CSAT
     for row in (
-        SurveyAnswer.objects.filter(customer__in=ids_in, answered_on__gte=since)
+        access.visible(actor, SurveyAnswer)
+        .filter(joined, answered_on__gte=since)
         .filter(_low_answer(low))
         .values("customer_id")
         .annotate(worst=Min("score"), n=Count("id"))
+        .order_by()
     ):
         add(row["customer_id"], "satisfaction", (row["n"], row["worst"]))
 
@@ -379,20 +384,27 @@ def churn_warnings(actor, scope: Scope | None = None, limit: int = 200) -> tuple
         total = sum(WEIGHTS[k] for k in s)
         if "complaint" in s:
             total += s["complaint"][1] / 2  # severity
-        if "overdue" in s:
-            total += min(s["overdue"][0], 5) / 5
+        if "overdue" in s:  # up to one more for a month or more overdue
+            total += min((today - s["overdue"][1]).days, 30) / 30
         return total
 
     ranked = sorted(signals, key=score, reverse=True)
     top = ranked[: limit * 3]  # ties are broken by purchases below, among the strongest
     rows = {c.pk: c for c in Customer.objects.filter(pk__in=top).select_related("owner", "team")}
     top.sort(key=lambda cid: (-score(cid), -(rows[cid].purchase_total if cid in rows else 0)))
-    out = []
-    for cid in top[:limit]:
-        customer = rows.get(cid)
-        if customer is None:
-            continue
-        out.append(Warning(customer, _reasons(customer, signals[cid], today), score(cid)))
+    top = [cid for cid in top if cid in rows][:limit]
+    overdue = [cid for cid in top if "overdue" in signals[cid]]
+    if overdue:
+        for cid, n in (
+            FollowUp.objects.filter(
+                customer_id__in=overdue, status__in=FollowUp.OPEN, due_on__lt=today
+            )
+            .values_list("customer_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            signals[cid]["overdue"][0] = n
+    out = [Warning(rows[cid], _reasons(rows[cid], signals[cid], today), score(cid)) for cid in top]
     return out, len(signals)
 
 

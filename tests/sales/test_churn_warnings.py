@@ -9,6 +9,7 @@ from django.utils import timezone
 from kehu.customers import services as customer_services
 from kehu.customers.models import Customer
 from kehu.followups.models import FollowUp
+from kehu.followups.services import sync_next_followup
 from kehu.sales import lifecycle, services
 from kehu.sales.lifecycle import Scope, scope_for
 from kehu.sales.models import Feedback
@@ -43,7 +44,7 @@ def answer(actor, customer, kind, score, day=None):
 
 
 def overdue(customer, days_late: int, status=FollowUp.Status.TODO):
-    return FollowUp.objects.create(
+    followup = FollowUp.objects.create(
         customer=customer,
         owner=customer.owner,
         due_on=ago(days_late),
@@ -51,6 +52,8 @@ def overdue(customer, days_late: int, status=FollowUp.Status.TODO):
         content="回访",
         status=status,
     )
+    sync_next_followup([customer.pk])  # as every follow-up write does
+    return followup
 
 
 @pytest.fixture
@@ -110,8 +113,9 @@ def test_each_reason_is_a_warning_and_the_strongest_come_first(people, risks):
         "neglected": ["overdue"],
     }
     scores = [w.score for w in warnings]
-    # weights: frequency 3, complaint 2 + severity / 2, satisfaction 2, overdue 1 + n / 5
-    assert scores == [8.5, 3, 2.5, 2, 2, 1.4]
+    # weights: frequency 3, complaint 2 + severity / 2, satisfaction 2, overdue 1 + days / 30
+    # for the oldest (5 days late)
+    assert scores == [8.5, 3, 2.5, 2, 2, 1 + 5 / 30]
 
 
 def test_each_reason_says_why_and_links_to_its_evidence(people, risks):
