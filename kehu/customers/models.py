@@ -260,6 +260,10 @@ class Customer(models.Model):
             models.Index(fields=["last_purchase_on", "id"], name="cust_last_purchase"),
             models.Index(fields=["first_purchase_on", "id"], name="cust_first_purchase"),
             models.Index(fields=["purchase_due_on", "id"], name="cust_purchase_due"),
+            # a team's churn warnings: its customers past their purchase rhythm, or with a
+            # follow-up overdue (a tenth of the team's rows, not all of them)
+            models.Index(fields=["team", "purchase_due_on"], name="cust_team_purchase_due"),
+            models.Index(fields=["team", "next_followup_at"], name="cust_team_next_followup"),
         ]
 
     def __str__(self):

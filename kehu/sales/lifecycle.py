@@ -357,7 +357,9 @@ def churn_warnings(actor, scope: Scope | None = None, limit: int = 200) -> tuple
     for cid, first in customers.filter(next_followup_at__lt=midnight).values_list(
         "pk", "next_followup_at"
     ):
-        add(cid, "overdue", [1, timezone.localtime(first).date()])  # count: see below
+        # due at 09:00 of its day: a day before midnight today is one day late, and so on
+        late = (midnight - first).days + 1
+        add(cid, "overdue", [1, late, today - timedelta(days=late)])  # count: see below
     joined = access.on_customer(cond)
     for row in (
         access.visible(actor, Feedback)
@@ -385,7 +387,7 @@ def churn_warnings(actor, scope: Scope | None = None, limit: int = 200) -> tuple
         if "complaint" in s:
             total += s["complaint"][1] / 2  # severity
         if "overdue" in s:  # up to one more for a month or more overdue
-            total += min((today - s["overdue"][1]).days, 30) / 30
+            total += min(s["overdue"][1], 30) / 30
         return total
 
     ranked = sorted(signals, key=score, reverse=True)
@@ -395,15 +397,15 @@ def churn_warnings(actor, scope: Scope | None = None, limit: int = 200) -> tuple
     top = [cid for cid in top if cid in rows][:limit]
     overdue = [cid for cid in top if "overdue" in signals[cid]]
     if overdue:
-        for cid, n in (
+        for cid, n, first in (
             FollowUp.objects.filter(
                 customer_id__in=overdue, status__in=FollowUp.OPEN, due_on__lt=today
             )
             .values_list("customer_id")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("id"), first=Min("due_on"))
             .order_by()
         ):
-            signals[cid]["overdue"][0] = n
+            signals[cid]["overdue"][0::2] = [n, first]
     out = [Warning(rows[cid], _reasons(rows[cid], signals[cid], today), score(cid)) for cid in top]
     return out, len(signals)
 
@@ -442,7 +444,7 @@ def _reasons(customer: Customer, s: dict, today: date) -> list:
             )
         )
     if "overdue" in s:
-        n, first = s["overdue"]
+        n, _late, first = s["overdue"]
         out.append(
             (
                 "overdue",

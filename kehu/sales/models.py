@@ -119,7 +119,9 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["customer", "order_date"], name="order_customer_date"),
             # period figures: the orders of a period and their customers, from the index alone
-            models.Index(fields=["order_date", "customer", "amount"], name="order_date_customer"),
+            models.Index(
+                fields=["order_date", "customer", "amount", "margin"], name="order_date_covering"
+            ),
             models.Index(fields=["owner", "order_date"], name="order_owner_date"),
             models.Index(fields=["team", "order_date"], name="order_team_date"),
         ]
