@@ -6,9 +6,11 @@ Money figures (revenue, orders, average order, margin) count the orders credited
 satisfaction) count the customers the scope owns now.
 """
 
+import heapq
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from operator import itemgetter
 
 from django.conf import settings
 from django.db import connection
@@ -343,71 +345,80 @@ def churn_warnings(actor, scope: Scope | None = None, limit: int = 200) -> tuple
     elif scope is not None and scope.team:
         cond &= Q(team_id__in=access.team_subtree_ids(scope.team))
     customers = access.visible_customers(actor).filter(cond)
-    signals: dict[int, dict] = {}
-
-    def add(cid, key, detail):
-        signals.setdefault(cid, {})[key] = detail
-
-    for cid, due, last in customers.filter(
-        purchase_due_on__lt=today, last_purchase_on__gt=churn_cutoff
-    ).values_list("pk", "purchase_due_on", "last_purchase_on"):
-        add(cid, "frequency", (due, last))
-    # the customer row keeps its earliest open follow-up: before today means one is overdue
+    # reason by reason: who has it (and what the ranking needs), then one score per customer
+    falling = set(
+        customers.filter(purchase_due_on__lt=today, last_purchase_on__gt=churn_cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    # the customer row keeps its earliest open follow-up: before today means one is overdue;
+    # due at 09:00 of its day, so a day before midnight today is one day late, and so on
     midnight = timezone.make_aware(datetime.combine(today, time.min))
-    for cid, first in customers.filter(next_followup_at__lt=midnight).values_list(
-        "pk", "next_followup_at"
-    ):
-        # due at 09:00 of its day: a day before midnight today is one day late, and so on
-        late = (midnight - first).days + 1
-        add(cid, "overdue", [1, late, today - timedelta(days=late)])  # count: see below
+    late = {
+        cid: (midnight - first).days + 1
+        for cid, first in customers.filter(next_followup_at__lt=midnight).values_list(
+            "pk", "next_followup_at"
+        )
+    }
     joined = access.on_customer(cond)
-    for row in (
-        access.visible(actor, Feedback)
+    complaints = {
+        cid: (n, worst)
+        for cid, n, worst in access.visible(actor, Feedback)
         .filter(joined, kind=Feedback.Kind.COMPLAINT, status__in=Feedback.OPEN_STATUSES)
-        .values("customer_id")
+        .values_list("customer_id")
         .annotate(n=Count("id"), worst=Max("severity"))
         .order_by()
-    ):
-        add(row["customer_id"], "complaint", (row["n"], row["worst"]))
+    }
     since = today - timedelta(days=settings.KEHU_SATISFACTION_WINDOW_DAYS)
-    low = settings.KEHU_LOW_CSAT
-    for row in (
-        access.visible(actor, SurveyAnswer)
+    unhappy = {
+        cid: (n, worst)
+        for cid, worst, n in access.visible(actor, SurveyAnswer)
         .filter(joined, answered_on__gte=since)
-        .filter(_low_answer(low))
-        .values("customer_id")
+        .filter(_low_answer(settings.KEHU_LOW_CSAT))
+        .values_list("customer_id")
         .annotate(worst=Min("score"), n=Count("id"))
         .order_by()
-    ):
-        add(row["customer_id"], "satisfaction", (row["n"], row["worst"]))
+    }
+    scores: dict[int, float] = dict.fromkeys(falling, WEIGHTS["frequency"])
+    for cid, days in late.items():  # up to one more for a month or more overdue
+        scores[cid] = scores.get(cid, 0) + WEIGHTS["overdue"] + min(days, 30) / 30
+    for cid, (_n, worst) in complaints.items():  # and half the worst severity
+        scores[cid] = scores.get(cid, 0) + WEIGHTS["complaint"] + worst / 2
+    for cid in unhappy:
+        scores[cid] = scores.get(cid, 0) + WEIGHTS["satisfaction"]
 
-    def score(cid):
-        s = signals[cid]
-        total = sum(WEIGHTS[k] for k in s)
-        if "complaint" in s:
-            total += s["complaint"][1] / 2  # severity
-        if "overdue" in s:  # up to one more for a month or more overdue
-            total += min(s["overdue"][1], 30) / 30
-        return total
-
-    ranked = sorted(signals, key=score, reverse=True)
-    top = ranked[: limit * 3]  # ties are broken by purchases below, among the strongest
+    # the strongest, ties broken by what they buy
+    top = [cid for cid, _s in heapq.nlargest(limit * 3, scores.items(), key=itemgetter(1))]
     rows = {c.pk: c for c in Customer.objects.filter(pk__in=top).select_related("owner", "team")}
-    top.sort(key=lambda cid: (-score(cid), -(rows[cid].purchase_total if cid in rows else 0)))
-    top = [cid for cid in top if cid in rows][:limit]
-    overdue = [cid for cid in top if "overdue" in signals[cid]]
-    if overdue:
-        for cid, n, first in (
-            FollowUp.objects.filter(
-                customer_id__in=overdue, status__in=FollowUp.OPEN, due_on__lt=today
-            )
-            .values_list("customer_id")
-            .annotate(n=Count("id"), first=Min("due_on"))
-            .order_by()
-        ):
-            signals[cid]["overdue"][0::2] = [n, first]
-    out = [Warning(rows[cid], _reasons(rows[cid], signals[cid], today), score(cid)) for cid in top]
-    return out, len(signals)
+    top = sorted(
+        (cid for cid in top if cid in rows),
+        key=lambda cid: (-scores[cid], -rows[cid].purchase_total),
+    )[:limit]
+    overdue = {
+        cid: (n, first)
+        for cid, n, first in FollowUp.objects.filter(
+            customer_id__in=[cid for cid in top if cid in late],
+            status__in=FollowUp.OPEN,
+            due_on__lt=today,
+        )
+        .values_list("customer_id")
+        .annotate(n=Count("id"), first=Min("due_on"))
+        .order_by()
+    }
+    out = []
+    for cid in top:
+        customer = rows[cid]
+        signals = {}
+        if cid in falling:
+            signals["frequency"] = (customer.purchase_due_on, customer.last_purchase_on)
+        if cid in complaints:
+            signals["complaint"] = complaints[cid]
+        if cid in unhappy:
+            signals["satisfaction"] = unhappy[cid]
+        if cid in late:
+            signals["overdue"] = overdue.get(cid, (1, today - timedelta(days=late[cid])))
+        out.append(Warning(customer, _reasons(customer, signals, today), scores[cid]))
+    return out, len(scores)
 
 
 def _reasons(customer: Customer, s: dict, today: date) -> list:
@@ -444,7 +455,7 @@ def _reasons(customer: Customer, s: dict, today: date) -> list:
             )
         )
     if "overdue" in s:
-        n, _late, first = s["overdue"]
+        n, first = s["overdue"]
         out.append(
             (
                 "overdue",
