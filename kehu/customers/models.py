@@ -258,6 +258,8 @@ class Customer(models.Model):
             models.Index(fields=["status", "updated_at", "id"], name="cust_status_updated"),
             models.Index(fields=["purchase_total", "id"], name="cust_purchases"),
             models.Index(fields=["last_purchase_on", "id"], name="cust_last_purchase"),
+            # customer lifetime (first to last order) of the churned, from the index alone
+            models.Index(fields=["last_purchase_on", "first_purchase_on"], name="cust_lifetime"),
             models.Index(fields=["first_purchase_on", "id"], name="cust_first_purchase"),
             models.Index(fields=["purchase_due_on", "id"], name="cust_purchase_due"),
             # a team's churn warnings: its customers past their purchase rhythm, or with a
