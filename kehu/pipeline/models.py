@@ -102,6 +102,13 @@ class Deal(models.Model):
             models.Index(fields=["stage", "id"], name="deal_stage"),
             models.Index(fields=["customer", "id"], name="deal_customer"),
             models.Index(fields=["furthest", "amount"], name="deal_furthest"),
+            # targets: won amount per person in a period, and the pipeline by expected close,
+            # from the index alone
+            models.Index(fields=["stage", "closed_at", "owner", "amount"], name="deal_won"),
+            models.Index(
+                fields=["stage", "expected_close", "owner", "amount", "probability"],
+                name="deal_expected",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

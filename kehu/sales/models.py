@@ -123,6 +123,10 @@ class Order(models.Model):
                 fields=["order_date", "customer", "amount", "margin"], name="order_date_covering"
             ),
             models.Index(fields=["owner", "order_date"], name="order_owner_date"),
+            # collections per person in a period (targets), from the index alone
+            models.Index(
+                fields=["collected_on", "owner", "collected_amount"], name="order_collected"
+            ),
             models.Index(fields=["team", "order_date"], name="order_team_date"),
         ]
         constraints = [
