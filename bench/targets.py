@@ -90,8 +90,6 @@ def main():
     pg = connection.vendor == "postgresql"
     director = User.objects.get(username="director")
     today = timezone.localdate()
-    won = list(Stage.objects.filter(kind=Stage.Kind.WON).values_list("pk", flat=True))
-    open_ = list(Stage.objects.filter(kind=Stage.Kind.OPEN).values_list("pk", flat=True))
     print(
         f"Targets · {connection.vendor} · {connection.settings_dict['NAME']} · "
         f"{Customer.objects.count():,} customers · {Deal.objects.count():,} deals · "
@@ -104,17 +102,15 @@ def main():
     )
     print(header)
     print("-" * (len(header) + 12))
-    deals, orders, customers = (
+    deals, orders, customers, stages = (
         q(Deal._meta.db_table),
         q(Order._meta.db_table),
         q(Customer._meta.db_table),
+        q(Stage._meta.db_table),
     )
 
     def day(d):
         return d if pg else d.isoformat()
-
-    def marks(ids):
-        return ", ".join(["%s"] * len(ids))
 
     missed = []
     for kind in ("quarter", "year"):
@@ -124,12 +120,17 @@ def main():
         low, high = metrics._bounds(start, until)
         bases = {
             "won_amount": (
-                f"SELECT owner_id, SUM(amount) FROM {deals} WHERE stage_id IN ({marks(won)}) "
-                f"AND closed_at BETWEEN %s AND %s GROUP BY owner_id",
-                [*won, low, high],
-                f"SELECT owner_id, SUM(amount * probability) FROM {deals} "
-                f"WHERE stage_id IN ({marks(open_)}) AND expected_close <= %s GROUP BY owner_id",
-                [*open_, day(end)],
+                f"SELECT d.owner_id, SUM(d.amount) FROM {deals} d JOIN {stages} s "
+                "ON s.id = d.stage_id WHERE s.kind = 'won' AND d.closed_at BETWEEN %s AND %s "
+                "GROUP BY d.owner_id",
+                [
+                    connection.ops.adapt_datetimefield_value(low),
+                    connection.ops.adapt_datetimefield_value(high),
+                ],
+                f"SELECT d.owner_id, SUM(d.amount * d.probability) FROM {deals} d "
+                f"JOIN {stages} s ON s.id = d.stage_id WHERE s.kind = 'open' "
+                "AND d.expected_close <= %s GROUP BY d.owner_id",
+                [day(end)],
             ),
             "new_customers": (
                 f"SELECT owner_id, COUNT(*) FROM {customers} "
