@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kehu.accounts import access
-from kehu.accounts.models import User
+from kehu.accounts.models import Team, User
 
 from .models import Channel, Contact, Customer, Industry, Tag
 
@@ -28,6 +28,13 @@ class CustomerForm(forms.ModelForm):
         required=False,
         help_text=_("Colleagues who may also see and work this customer."),
         widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+
+    queue = forms.ModelChoiceField(
+        label=_("or into a team's lead queue"),
+        help_text=_("No owner yet: the team's assignment rule hands the lead to one of its reps."),
+        required=False,
+        queryset=Team.objects.none(),
     )
 
     class Meta:
@@ -66,6 +73,10 @@ class CustomerForm(forms.ModelForm):
         self.fields["channel"].queryset = Channel.objects.all()
         if not access.can_reassign(actor):
             self.fields["owner"].disabled = True
+        if self.instance.pk or not access.can_reassign(actor):
+            del self.fields["queue"]
+        else:
+            self.fields["queue"].queryset = access.visible_teams(actor).order_by("path")
         self.fields["collaborators"].queryset = access.share_candidates(actor).order_by(
             "name", "username"
         )

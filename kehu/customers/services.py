@@ -109,16 +109,29 @@ def _apply(customer: Customer, data: dict, actor=None) -> None:
 
 
 @transaction.atomic
-def create_customer(actor, data: dict, *, tags=(), contacts=(), collaborators=()) -> Customer:
+def create_customer(
+    actor, data: dict, *, tags=(), contacts=(), collaborators=(), queue=None
+) -> Customer:
     """Creates a customer (and its first contacts). Reps always own what they create; managers
-    and directors may name another owner from their assignable set."""
+    and directors may name another owner from their assignable set, or put a new lead into the
+    queue of a team they manage (`queue`): no owner yet, the team's assignment rule hands it
+    out (kehu.assignment)."""
     access.require(not actor.is_read_only)
     customer = Customer(created_by=actor, updated_by=actor)
     _apply(customer, data, actor)
+    if queue is not None:
+        access.require(
+            access.can_reassign(actor) and access.visible_teams(actor).filter(pk=queue.pk).exists()
+        )
+        if customer.status != Customer.Status.LEAD:
+            raise ValidationError({"status": [_("Only a lead waits in a team's queue.")]})
+        customer.owner = None
+        customer.team = queue
     # a blank owner means the creator: an ownerless customer would vanish from a manager's view
-    if not access.can_reassign(actor) or data.get("owner") is None:
+    elif not access.can_reassign(actor) or data.get("owner") is None:
         customer.owner = actor
-    customer.team_id = customer.owner.team_id if customer.owner else None
+    if queue is None:
+        customer.team_id = customer.owner.team_id if customer.owner else None
     _normalise(customer)
     _validate(actor, customer, owner_changed=customer.owner_id != actor.pk)
     customer.search_text = search_document(customer.name)
@@ -456,7 +469,9 @@ def bulk_assign(actor, ids, owner) -> int:
     if not access.assignable_owners(actor).filter(pk=owner.pk).exists():
         raise ValidationError({"owner": [_("You cannot assign customers to this user.")]})
     customers = [c for c in _bulk_targets(actor, ids) if c.owner_id != owner.pk]
-    if not all(access.can_reassign_customer(actor, c) for c in customers):
+    # the manager's subtree once, not once per customer
+    subtree = None if actor.sees_everything else set(access.team_subtree_ids(actor.team))
+    if subtree is not None and not all(c.team_id in subtree for c in customers):
         raise access.AccessDenied(_("Some of the selected customers cannot be changed by you."))
     events = [
         audit.event(

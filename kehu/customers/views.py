@@ -205,6 +205,7 @@ def customer_create(request):
                     tags=form.cleaned_data.get("tags") or [],
                     collaborators=form.cleaned_data.get("collaborators") or [],
                     contacts=[contact_form.cleaned_data] if has_contact else [],
+                    queue=form.cleaned_data.get("queue"),
                 )
             except ValidationError as exc:
                 _split_errors(exc, form, contact_form)

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.urls import reverse
 
 from kehu.accounts.access import AccessDenied
 from kehu.accounts.models import User
@@ -124,11 +125,6 @@ def test_run_is_set_based(people, east_rule, django_assert_max_num_queries):
     assert large <= small + 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="customers.services.bulk_assign checks can_reassign_customer per customer, and for "
-    "a manager that reads the team subtree once per customer",
-)
 def test_run_as_a_manager_is_set_based(people, east_rule, django_assert_max_num_queries):
     small, large = _run_queries(people, people.manager, django_assert_max_num_queries)
     assert large <= small + 3
@@ -268,3 +264,44 @@ def test_pooled_and_owned_leads_are_not_in_the_queue(people, east_rule):
         name="已成交无负责人", team=people.east, status=Customer.Status.CUSTOMER
     )
     assert services.run(None, people.east).assigned == 0
+
+
+def test_a_manager_puts_a_new_lead_into_the_team_queue_and_the_rule_hands_it_out(
+    people, east_rule, login, django_capture_on_commit_callbacks
+):
+    client = login(people.manager)
+    form = client.get(reverse("customers:create"))
+    assert 'name="queue"' in form.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("customers:create"),
+            {
+                "name": "宁波新线索贸易有限公司",
+                "kind": "company",
+                "status": "lead",
+                "queue": people.east.pk,
+                "version": 1,
+            },
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    lead = Customer.objects.get(name="宁波新线索贸易有限公司")
+    assert lead.owner in (people.rep, people.rep3)
+    assert Assignment.objects.filter(customer=lead).exists()
+
+
+def test_reps_cannot_queue_leads_and_only_leads_wait_in_a_queue(people, east_rule):
+    from kehu.customers import services as customer_services
+
+    with pytest.raises(AccessDenied):
+        customer_services.create_customer(
+            people.rep, {"name": "某公司", "status": "lead"}, queue=people.east
+        )
+    with pytest.raises(ValidationError) as caught:
+        customer_services.create_customer(
+            people.manager, {"name": "某公司", "status": "customer"}, queue=people.east
+        )
+    assert "status" in caught.value.message_dict
+    with pytest.raises(AccessDenied):  # not the manager's team
+        customer_services.create_customer(
+            people.manager, {"name": "某公司", "status": "lead"}, queue=people.north
+        )
