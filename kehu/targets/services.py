@@ -291,7 +291,10 @@ def set_allocation(actor, child: Target, amount, *, rebalance=True, reason="", v
     _require_reason(parent, reason)
     step = _step(child)
     value = _amount(amount, step)
-    siblings = list(parent.children.select_for_update().order_by("start", "id"))
+    # the parts along the same axis: a year's quarters, or its teams and people
+    siblings = list(
+        parent.children.select_for_update().filter(period=child.period).order_by("start", "id")
+    )
     index = next(i for i, s in enumerate(siblings) if s.pk == child.pk)
     if not rebalance:
         others = sum(s.amount for s in siblings if s.pk != child.pk)

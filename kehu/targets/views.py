@@ -118,9 +118,14 @@ def target_detail(request, pk):
         .select_related("team", "user")
         .order_by("start", "id")
     )
-    kids = queries.attainment(children, target.metric, target.period, target.start, today)
-    if children and children[0].period != target.period:  # split by time: each its own period
-        kids = [queries.attainment([c], c.metric, c.period, c.start, today)[0] for c in children]
+    # its teams and people (same period), and its quarters or months (each its own period)
+    by_scope = [c for c in children if c.period == target.period]
+    scope_parts = queries.attainment(by_scope, target.metric, target.period, target.start, today)
+    time_parts = [
+        queries.attainment([c], c.metric, c.period, c.start, today)[0]
+        for c in children
+        if c.period != target.period
+    ]
     can_split = services.can_decompose(request.user, target)
     scopes = services.child_scopes(target) if can_split else []
     return render(
@@ -129,7 +134,7 @@ def target_detail(request, pk):
         {
             "target": target,
             "row": row,
-            "kids": kids,
+            "parts": [p for p in (scope_parts, time_parts) if p],
             "can_split": can_split,
             "can_edit": services.can_manage(request.user, target)
             or (target.parent and services.can_decompose(request.user, target.parent)),

@@ -259,3 +259,30 @@ def test_pages_show_attainment_and_let_a_director_set_and_split(people, login):
         reverse("targets:leaderboard") + f"?team={people.east.pk}&period=quarter&at={at}"
     )
     assert board.status_code == 200
+
+
+def test_a_year_split_both_ways_rebalances_each_way_on_its_own(people):
+    year = services.set_target(people.director, WON, "year", date(2026, 1, 1), "400000")
+    quarters = services.decompose(people.director, year, "time", Target.Method.EQUAL)
+    (sales,) = services.decompose(people.director, year, "scope", Target.Method.EQUAL)
+    services.set_allocation(people.director, quarters[0], "40000")
+    assert [q.amount for q in year.children.filter(period="quarter").order_by("start")] == [
+        D(40000),
+        D(120000),
+        D(120000),
+        D(120000),
+    ]
+    sales.refresh_from_db()
+    assert sales.amount == D(400000)
+
+
+def test_demo_targets_add_up_down_the_tree(people, book):
+    from kehu.demodata import targets as demo_targets
+
+    won_deal(people.rep, book["rep"], 50000)
+    assert demo_targets.generate(people.director) > 0
+    for parent in Target.objects.filter(children__isnull=False).distinct():
+        for period in {c.period for c in parent.children.all()}:
+            parts = parent.children.filter(period=period)
+            assert sum(p.amount for p in parts) == parent.amount, parent
+    assert demo_targets.generate(people.director) == 0

@@ -12,6 +12,7 @@ from kehu.demodata import pipeline as demo_pipeline
 from kehu.demodata import planning as demo_planning
 from kehu.demodata import quotas as demo_quotas
 from kehu.demodata import sales as demo_sales
+from kehu.demodata import targets as demo_targets
 from kehu.demodata import tiers as demo_tiers
 from kehu.tiering import services as tiering_services
 from kehu.tiering.defaults import ensure_default_policy
@@ -89,6 +90,8 @@ class Command(BaseCommand):
         # this year's plans from last year's actuals (per rep only in a small demo)
         plans = demo_planning.generate(director, reps=opts["customers"] <= 10_000)
         self.stdout.write(f"Annual plans: {plans:,}")
+        # this year's targets, split by quarter and down the team tree to people
+        self.stdout.write(f"Targets: {demo_targets.generate(director):,}")
         self.stdout.write(f"Commission plans: {demo_incentives.generate(director)}")
         if opts["customers"] <= 10_000:  # 华东大区's assignment rule, a few new leads waiting
             leads = demo_assignment.generate(director)["leads"]
