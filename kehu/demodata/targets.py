@@ -1,5 +1,5 @@
 """Demo targets (销售目标): this year's won-amount, new-customer and collection targets for the
-company, set a fifth above last year's actuals, split over the quarters by last year's
+company, set a fifth above last year's actuals (or this year's pace, if higher), split over the quarters by last year's
 seasonality and down the team tree equally, then to people by capacity; this quarter's split
 into months. Through the services, as a director would."""
 
@@ -48,7 +48,10 @@ def generate(director: User) -> int:
             ).values(),
             Decimal(0),
         )
-        target = services.set_target(director, metric, "year", year, _raise(last, step))
+        # or this year's pace, where the data is mostly this year's
+        so_far = sum(metrics.actuals(metric, year, today).values(), Decimal(0))
+        pace = so_far / periods.elapsed_share("year", year, today)
+        target = services.set_target(director, metric, "year", year, _raise(max(last, pace), step))
         quarters = services.decompose(director, target, "time", Target.Method.SHARE)
         for part in quarters:
             _down(director, part)

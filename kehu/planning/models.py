@@ -77,7 +77,7 @@ class AnnualPlan(models.Model):
             return str(self.user)
         if self.team_id:
             return str(self.team)
-        return str(_("Company"))
+        return str(_("Whole company"))
 
 
 class PlanReview(models.Model):

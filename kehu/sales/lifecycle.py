@@ -47,7 +47,7 @@ class Scope:
             return str(self.user)
         if self.team:
             return str(self.team)
-        return str(_("Company"))
+        return str(_("Whole company"))
 
     def where(self, alias: str) -> tuple[str, list]:
         """SQL condition on a table with owner_id and team_id (orders or customers)."""

@@ -104,7 +104,7 @@ class Target(models.Model):
             return str(self.user)
         if self.team_id:
             return str(self.team)
-        return str(_("Company"))
+        return str(_("Whole company"))
 
     @property
     def whole_units(self) -> bool:
