@@ -14,9 +14,9 @@ from kehu.quotas.models import Quota, QuotaUsage
 
 QUOTAS = [
     # name, unit, kind, period, over-use, {tier: allowance}
-    ("技术支持工时", "hours", "allowance", "month", "approval", {"A": 20, "B": 8, "C": 2}),
+    ("技术支持工时", "小时", "allowance", "month", "approval", {"A": 20, "B": 8, "C": 2}),
     ("折扣上限", "%", "ceiling", "none", "refuse", {"A": 15, "B": 10, "C": 5}),
-    ("免费样品", "pieces", "allowance", "quarter", "approval", {"A": 10, "B": 4, "C": 0}),
+    ("免费样品", "件", "allowance", "quarter", "approval", {"A": 10, "B": 4, "C": 0}),
 ]
 NOTES = {
     "技术支持工时": ["远程排查故障", "上门安装调试", "系统升级支持", "操作培训", "数据迁移协助"],
