@@ -17,6 +17,7 @@ from kehu.accounts import access
 from kehu.customers.models import Contact, Customer
 from kehu.sales.queries import open_complaints_of
 from kehu.sheets import downloads
+from kehu.targets.queries import mine as targets_of
 
 from . import exports, ical, pool, queries, services
 from .forms import CadenceFormSet, LogForm, PlanForm
@@ -55,6 +56,7 @@ def my_day(request):
             "can_see_team": request.user.is_manager or request.user.sees_everything,
             "methods": Method.choices,
             "complaints": open_complaints_of(request.user)[:10],
+            "my_targets": targets_of(request.user),
         },
     )
 

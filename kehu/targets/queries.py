@@ -102,8 +102,12 @@ def attainment(
     targets = list(targets)
     if not targets:
         return []
-    by_owner = metrics.actuals(metric, start, min(end, max(today, start)))
-    weighted = metrics.pipeline(end) if metric == "won_amount" and start <= today else {}
+    # only people's targets: only their actuals (My day reads one person's)
+    owners = None
+    if all(t.user_id for t in targets):
+        owners = {t.user_id for t in targets}
+    by_owner = metrics.actuals(metric, start, min(end, max(today, start)), owners)
+    weighted = metrics.pipeline(end, owners) if metric == "won_amount" and start <= today else {}
     share = periods.elapsed_share(kind, start, today)
     paths, members = _people_by_team()
     out = []
@@ -166,12 +170,15 @@ def leaderboard(actor, team: Team, metric: str, kind: str, start: date, today=No
 
 
 def mine(actor, today: date | None = None) -> list[Attainment]:
-    """The actor's own targets of the periods under way (year, quarter, month)."""
+    """The actor's own targets of the periods under way (this month, quarter and year)."""
     today = today or timezone.localdate()
-    out = []
+    starts = Q()
     for kind in periods.Kind.values:
-        start = periods.start_of(kind, today)
-        for metric in Target.Metric.values:
-            rows = Target.objects.filter(user=actor, metric=metric, period=kind, start=start)
-            out += attainment(rows, metric, kind, start, today)
+        starts |= Q(period=kind, start=periods.start_of(kind, today))
+    rows = list(Target.objects.filter(starts, user=actor).select_related("user"))
+    order = {k: i for i, k in enumerate(periods.Kind.values)}
+    rows.sort(key=lambda t: (order[t.period], t.metric))
+    out = []
+    for target in rows:
+        out += attainment([target], target.metric, target.period, target.start, today)
     return out

@@ -286,3 +286,18 @@ def test_demo_targets_add_up_down_the_tree(people, book):
             parts = parent.children.filter(period=period)
             assert sum(p.amount for p in parts) == parent.amount, parent
     assert demo_targets.generate(people.director) == 0
+
+
+def test_a_rep_sees_their_targets_of_the_periods_under_way_on_my_day(people, book, login):
+    today = timezone.localdate()
+    services.set_target(
+        people.director, WON, "month", periods.start_of("month", today), "20000", user=people.rep
+    )
+    services.set_target(
+        people.director, WON, "month", periods.start_of("month", today), "9", user=people.rep2
+    )
+    won_deal(people.rep, book["rep"], 5000)
+    (mine,) = queries.mine(people.rep)
+    assert (mine.actual, mine.percent) == (D(5000), D("25.0"))
+    page = login(people.rep).get(reverse("followups:today")).content.decode()
+    assert 'data-testid="my-targets"' in page and "25.0%" in page
