@@ -144,7 +144,7 @@ def test_unassigned_leads_are_listed_and_the_manager_is_told(people, east_rule, 
     page = login(people.manager).get("/assignment/unassigned/")
     assert page.status_code == 200
     assert [lead.pk for lead, _why in page.context["rows"]] == [c.pk for c in leads]
-    assert "customer limit" in page.context["rows"][0][1]
+    assert "客户上限" in page.context["rows"][0][1]  # the site speaks Chinese by default
     # the limit goes up: the next run assigns them and they leave the list
     profile(people.rep, limit=10)
     assert services.run(None, people.east).assigned == 3
