@@ -7,7 +7,7 @@ told. Two uses logged at the same moment cannot both slip under the allowance: t
 row is locked while the remainder is computed and the use written."""
 
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,13 +19,13 @@ from django.utils.translation import gettext as _
 
 from kehu.accounts import access
 from kehu.accounts.models import User
+from kehu.core.money import parse_amount
 from kehu.customers.models import Customer
 
 from . import periods
 from .models import Period, Quota, QuotaAllowance, QuotaUsage
 
 CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("9999999999.99")
 
 
 def can_configure(actor) -> bool:
@@ -33,24 +33,7 @@ def can_configure(actor) -> bool:
 
 
 def _amount(value, field: str, errors: dict, *, positive: bool) -> Decimal | None:
-    if value in (None, ""):
-        errors.setdefault(field, []).append(_("Enter an amount."))
-        return None
-    try:
-        amount = Decimal(str(value).replace(",", "").strip()).quantize(CENT, ROUND_HALF_UP)
-    except (InvalidOperation, ValueError):
-        errors.setdefault(field, []).append(_("Enter a number."))
-        return None
-    if amount > MAX_AMOUNT or not amount.is_finite():
-        errors.setdefault(field, []).append(_("The amount is too large."))
-        return None
-    if positive and amount <= 0:
-        errors.setdefault(field, []).append(_("The amount must be above 0."))
-        return None
-    if amount < 0:
-        errors.setdefault(field, []).append(_("The amount cannot be negative."))
-        return None
-    return amount
+    return parse_amount(value, field, errors, positive=positive)
 
 
 def fmt(amount: Decimal) -> str:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.accounts import access
-from kehu.core.forms import add_errors
+from kehu.core.forms import add_errors, errors_text
 from kehu.sheets import downloads
 
 from . import exports, periods, queries, services
@@ -83,11 +83,7 @@ def log_usage(request, customer_pk):
     else:
         messages.error(
             request,
-            " ".join(
-                f"{form.fields[f].label}: {' '.join(e)}"
-                for f, e in form.errors.items()
-                if f in form.fields
-            ),
+            errors_text(form),
         )
     return redirect(reverse("customers:detail", args=[customer.pk]) + "#quotas")
 

@@ -16,6 +16,7 @@ from kehu.accounts import access
 from kehu.core import audit
 from kehu.core.bulk import update_from
 from kehu.core.models import AuditEvent
+from kehu.core.money import parse_amount
 from kehu.customers.models import Customer
 
 from .models import Feedback, Order, OrderLine, Product, ProductCategory, SurveyAnswer
@@ -25,19 +26,7 @@ CENT = Decimal("0.01")
 
 def money(value, field: str, errors: dict, *, required=True) -> Decimal | None:
     """A non-negative amount to the cent, or an error under `field`."""
-    if value in (None, ""):
-        if required:
-            errors.setdefault(field, []).append(_("Enter an amount."))
-        return None
-    try:
-        amount = Decimal(str(value).replace(",", "").strip()).quantize(CENT, ROUND_HALF_UP)
-    except (InvalidOperation, ValueError):
-        errors.setdefault(field, []).append(_("Enter a number."))
-        return None
-    if amount < 0:
-        errors.setdefault(field, []).append(_("The amount cannot be negative."))
-        return None
-    return amount
+    return parse_amount(value, field, errors, required=required)
 
 
 def can_configure(actor) -> bool:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.accounts import access
 from kehu.accounts.models import Team, User
-from kehu.core.forms import add_errors
+from kehu.core.forms import add_errors, errors_text
 from kehu.sheets import downloads
 
 from . import exports, lifecycle, queries, services, winback
@@ -288,11 +288,7 @@ def answer_new(request, customer_pk):
     else:
         messages.error(
             request,
-            " ".join(
-                f"{form.fields[f].label}: {' '.join(e)}"
-                for f, e in form.errors.items()
-                if f in form.fields
-            ),
+            errors_text(form),
         )
     return redirect(f"{_customer_url(customer.pk)}#satisfaction")
 

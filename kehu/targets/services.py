@@ -2,7 +2,7 @@
 months), change one allocation by hand, lock and unlock. Every change is logged; after locking,
 only with a reason."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from kehu.accounts import access
 from kehu.accounts.models import Team, User
+from kehu.core.money import parse_amount
 
 from . import allocate, metrics, periods
 from .models import Target, TargetChange
@@ -46,16 +47,14 @@ def can_decompose(actor, target: Target) -> bool:
 
 
 def _amount(raw, step, field="amount") -> Decimal:
-    try:
-        value = Decimal(str(raw).replace(",", "").strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError({field: [_("Enter a number.")]}) from None
-    if value < 0:
-        raise ValidationError({field: [_("The number cannot be negative.")]})
-    if value != value.quantize(step):
-        message = _("Enter a whole number.") if step == 1 else _("At most two decimal places.")
-        raise ValidationError({field: [message]})
-    return value.quantize(allocate.CENT)
+    """A target's amount as typed: money to the cent, or whole customers."""
+    errors: dict = {}
+    value = parse_amount(raw, field, errors)
+    if value is not None and step == allocate.ONE and value != value.to_integral_value():
+        errors[field] = [_("Enter a whole number.")]
+    if errors:
+        raise ValidationError(errors)
+    return value
 
 
 def _step(target: Target) -> Decimal:
