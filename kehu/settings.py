@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "kehu.incentives",
     "kehu.assignment",
     "kehu.quotas",
+    "kehu.reports",
+    "kehu.webhooks",
+    "kehu.api",
 ]
 
 MIDDLEWARE = [

@@ -19,5 +19,7 @@ urlpatterns = [
     path("incentives/", include("kehu.incentives.urls")),
     path("assignment/", include("kehu.assignment.urls")),
     path("quotas/", include("kehu.quotas.urls")),
+    path("reports/", include("kehu.reports.urls")),
+    path("webhooks/", include("kehu.webhooks.urls")),
     path("admin/", admin.site.urls),
 ]
