@@ -30,9 +30,11 @@ def health(request):
 
 
 def home(request):
-    """My day is where the morning starts; viewers have no follow-ups and see the list."""
-    if request.user.is_read_only:
-        return redirect("customers:list")
+    """A rep's morning starts at My day; managers, directors, admins and viewers land on
+    their dashboard (the team's or the company's figures)."""
+    user = request.user
+    if user.is_read_only or user.is_manager or user.sees_everything:
+        return redirect("reports:dashboard")
     return redirect("followups:today")
 
 

@@ -33,9 +33,9 @@ def test_a_manager_sees_the_team_a_rep_only_their_own(people, accounts, login):
     assert {f.owner.username for f in rep["sections"]["today"]} == {"rep2"}
 
 
-def test_home_is_my_day_except_for_viewers(people, login):
+def test_home_is_my_day_for_reps_and_the_dashboard_for_viewers(people, login):
     assert login(people.rep).get("/")["Location"] == "/followups/today/"
-    assert login(people.viewer).get("/")["Location"] == "/customers/"
+    assert login(people.viewer).get("/")["Location"] == "/reports/"
 
 
 def test_my_day_logs_inline_with_htmx(people, accounts, login):
