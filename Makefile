@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 KEHU := $(BIN)/kehu
 
-.PHONY: run test setup lint format messages bench clean
+.PHONY: run test setup system-packages lint format messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,23 @@ node_modules/.installed: package.json package-lock.json
 kehu/locale/%/LC_MESSAGES/django.mo: kehu/locale/%/LC_MESSAGES/django.po
 	msgfmt --check -o $@ $<
 
-setup: $(VENV)/.installed node_modules/.installed kehu/locale/zh_Hans/LC_MESSAGES/django.mo kehu/locale/en/LC_MESSAGES/django.mo
+# Debian packages beyond Python: Pango for WeasyPrint (the review report's PDF), Noto CJK so
+# Chinese renders in it, poppler-utils (pdftotext) for its test. Installed when missing and
+# running as root; otherwise named, and the rest of the setup goes on.
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk poppler-utils
+
+system-packages:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "== installing Debian packages:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+	  echo "Debian packages missing (PDF reports need them; install as root):" $$missing >&2; \
+	fi
+
+setup: system-packages $(VENV)/.installed node_modules/.installed kehu/locale/zh_Hans/LC_MESSAGES/django.mo kehu/locale/en/LC_MESSAGES/django.mo
 
 run: setup
 	$(KEHU) migrate --no-input
