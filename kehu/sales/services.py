@@ -16,7 +16,7 @@ from kehu.accounts import access
 from kehu.core import audit
 from kehu.core.bulk import update_from
 from kehu.core.models import AuditEvent
-from kehu.core.money import parse_amount
+from kehu.core.money import MAX_AMOUNT, parse_amount
 from kehu.customers.models import Customer
 
 from .models import Feedback, Order, OrderLine, Product, ProductCategory, SurveyAnswer
@@ -119,6 +119,11 @@ def _clean_lines(lines, errors: dict) -> list[OrderLine]:
         )
     if not lines:
         errors.setdefault("lines", []).append(_("An order needs at least one line."))
+    # each line fits, their sum may not (a DecimalField(14, 2) on PostgreSQL refuses it)
+    if any(
+        sum((getattr(ln, f) for ln in out), Decimal(0)) > MAX_AMOUNT for f in ("amount", "cost")
+    ):
+        errors.setdefault("lines", []).append(_("The amount is too large."))
     return out
 
 
