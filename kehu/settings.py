@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # its Swagger UI files, served by us: /api/docs works offline
     "kehu.core",
     "kehu.accounts",
     "kehu.customers",

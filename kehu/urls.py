@@ -21,5 +21,6 @@ urlpatterns = [
     path("quotas/", include("kehu.quotas.urls")),
     path("reports/", include("kehu.reports.urls")),
     path("webhooks/", include("kehu.webhooks.urls")),
+    path("api/", include("kehu.api.urls")),
     path("admin/", admin.site.urls),
 ]
