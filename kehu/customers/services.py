@@ -22,6 +22,7 @@ from kehu.core.text import (
     pinyin_forms,
     search_document,
 )
+from kehu.webhooks import events as webhooks
 
 from .models import Contact, Customer, CustomerShare, CustomerTag, SavedView, Tag
 
@@ -151,6 +152,7 @@ def create_customer(
         set_tags(actor, customer, tags)
     if collaborators:
         set_collaborators(actor, customer, collaborators)
+    webhooks.emit("customer.created", webhooks.customer_data(customer))
     return customer
 
 
@@ -190,6 +192,7 @@ def update_customer(
     if owner_changed:
         for hook in AFTER_REASSIGN:
             hook([current.pk], current.owner_id)
+    webhooks.emit("customer.updated", webhooks.customer_data(current))
     return current
 
 

@@ -19,6 +19,7 @@ from kehu.accounts.models import Team, User
 from kehu.core import bulk
 from kehu.core.workdays import work_calendar
 from kehu.customers.models import Contact, Customer
+from kehu.webhooks import events as webhooks
 
 from . import cadence
 from .models import CadenceRule, CalendarFeed, FollowUp, Interaction, Method, Notification
@@ -394,6 +395,7 @@ def log_interaction(
         next_on=next_on,
         deal=deal,
     )
+    webhooks.emit("interaction.logged", webhooks.interaction_data(interaction))
     Customer.objects.filter(pk=customer.pk).filter(
         Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=at)
     ).update(last_contact_at=at)

@@ -14,6 +14,7 @@ from kehu.core import audit
 from kehu.core.models import AuditEvent
 from kehu.customers.models import Channel, Customer
 from kehu.customers.services import StaleEdit
+from kehu.webhooks import events as webhooks
 
 from . import milestones
 from .models import Deal, Stage, StageChange
@@ -177,6 +178,7 @@ def move_stage(actor, deal: Deal, stage: Stage, lost_reason: str = "") -> Deal:
     if stay is not None:  # the stage it leaves: how long it stayed
         StageChange.objects.filter(pk=stay.pk).update(days=(now - stay.at).total_seconds() / 86400)
     StageChange.objects.create(deal=deal, from_stage=deal.stage, to_stage=stage, by=actor)
+    webhooks.emit("deal.stage_changed", webhooks.deal_data(deal, stage))  # before deal.stage moves
     deal.furthest = _furthest(deal.furthest, stage)
     deal.stage = stage
     if not deal.probability_manual:

@@ -22,6 +22,7 @@ from kehu.core.models import AuditEvent
 from kehu.core.text import bulk_pinyin_reader, name_key, search_document
 from kehu.customers.models import Channel, Contact, Customer, CustomerTag, Industry, Tag
 from kehu.customers.search import indexed_after_insert
+from kehu.webhooks import events as webhooks
 
 from .customer_rows import CUSTOMER_FIELDS, CustomerRowReader, ParsedRow, decode_rows
 from .models import ImportBatch, ImportRecord
@@ -430,7 +431,7 @@ def execute(batch_id: int) -> ImportBatch:
 
     try:
         analysis = analyse(actor, batch, batch.choices, progress=progress, reuse=True)
-        with transaction.atomic():
+        with transaction.atomic(), webhooks.muted():  # the batch raises import.finished only
             if batch.kind == "customers":
                 summary = write(actor, batch, analysis)
             else:
@@ -449,6 +450,7 @@ def execute(batch_id: int) -> ImportBatch:
         committed_at=timezone.now(),
     )
     batch.refresh_from_db()
+    webhooks.emit("import.finished", webhooks.import_data(batch))  # never one per row
     return batch
 
 

@@ -17,6 +17,7 @@ from kehu.core import audit, bulk
 from kehu.core.models import AuditEvent
 from kehu.customers.models import Customer
 from kehu.followups import services as followups
+from kehu.webhooks import events as webhooks
 
 from . import metrics, scoring
 from .models import (
@@ -478,6 +479,7 @@ def apply_due(today: date | None = None, actor=None) -> int:
     for tier, ids in by_tier.items():
         Customer.objects.filter(pk__in=ids).update(tier=tier, updated_at=timezone.now())
     TierChange.objects.bulk_create(changes)
+    webhooks.tier_changed(changes)
     AuditEvent.objects.bulk_create(events)
     TierProposal.objects.filter(
         pk__in=[p.pk for p in due if p.customer_id not in protected]
