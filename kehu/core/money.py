@@ -6,15 +6,21 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("9999999999.99")  # what a DecimalField(14, 2) holds
+MAX_AMOUNT = Decimal("999999999999.99")  # what a DecimalField(14, 2) holds
 
 
 def parse_amount(
-    value, field: str, errors: dict, *, required: bool = True, positive: bool = False
+    value,
+    field: str,
+    errors: dict,
+    *,
+    required: bool = True,
+    positive: bool = False,
+    maximum: Decimal = MAX_AMOUNT,
 ) -> Decimal | None:
     """A non-negative (or, with `positive`, above-zero) amount to the cent, rounded half up;
     None with a message added to `errors[field]` when it is missing (if `required`), not a
-    number, negative or too large."""
+    number, negative or over `maximum` (what the column holds)."""
 
     def refuse(message):
         errors.setdefault(field, []).append(message)
@@ -28,7 +34,7 @@ def parse_amount(
     except (InvalidOperation, ValueError):
         refuse(_("Enter a number."))
         return None
-    if not amount.is_finite() or amount > MAX_AMOUNT:
+    if not amount.is_finite() or amount > maximum:
         refuse(_("The amount is too large."))
     elif amount < 0:
         refuse(_("The amount cannot be negative."))

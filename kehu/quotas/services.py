@@ -33,7 +33,8 @@ def can_configure(actor) -> bool:
 
 
 def _amount(value, field: str, errors: dict, *, positive: bool) -> Decimal | None:
-    return parse_amount(value, field, errors, positive=positive)
+    # a DecimalField(12, 2)
+    return parse_amount(value, field, errors, positive=positive, maximum=Decimal("9999999999.99"))
 
 
 def fmt(amount: Decimal) -> str:
