@@ -146,6 +146,11 @@ def delete_view(request, pk):
 
 
 def customer_detail(request, pk):
+    with access.reading_page(request.user):
+        return _customer_page(request, pk)
+
+
+def _customer_page(request, pk):
     customer = access.get_customer(request.user, pk)
     return render(
         request,

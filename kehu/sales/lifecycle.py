@@ -15,6 +15,7 @@ from operator import itemgetter
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Max, Min, Q
+from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -357,27 +358,29 @@ def churn_warnings(actor, scope: Scope | None = None, limit: int = 200) -> tuple
     churn_cutoff = today - timedelta(days=settings.KEHU_CHURN_DAYS)
     # not churned: neither marked so nor without an order for KEHU_CHURN_DAYS (the win-back
     # list's)
-    cond = ~Q(status=Customer.Status.CHURNED) & ~Q(
-        purchase_count__gt=0, last_purchase_on__lte=churn_cutoff
-    )
+    scoped = ~Q(status=Customer.Status.CHURNED)
+    visible = access.visible_customers(actor)
     if scope is not None and scope.user:
-        cond &= Q(owner=scope.user)
+        scoped &= Q(owner=scope.user)
     elif scope is not None and scope.team:
-        cond &= Q(team_id__in=access.team_subtree_ids(scope.team))
-    customers = access.visible_customers(actor).filter(cond)
+        teams = access.team_subtree_ids(scope.team)
+        visible = access.visible_customers_in_teams(actor, teams)
+        scoped &= Q(team_id__in=teams)
+    # and not churned by time either: no orders, or the last within KEHU_CHURN_DAYS
+    cond = scoped & (Q(last_purchase_on__isnull=True) | Q(last_purchase_on__gt=churn_cutoff))
     # reason by reason: who has it (and what the ranking needs), then one score per customer
     falling = set(
-        customers.filter(purchase_due_on__lt=today, last_purchase_on__gt=churn_cutoff).values_list(
-            "pk", flat=True
-        )
+        visible.filter(
+            scoped, purchase_due_on__lt=today, last_purchase_on__gt=churn_cutoff
+        ).values_list("pk", flat=True)
     )
-    # the customer row keeps its earliest open follow-up: before today means one is overdue;
-    # due at 09:00 of its day, so a day before midnight today is one day late, and so on
+    # the customer row keeps its earliest open follow-up: before today means one is overdue
     midnight = timezone.make_aware(datetime.combine(today, time.min))
     late = {
-        cid: (midnight - first).days + 1
-        for cid, first in customers.filter(next_followup_at__lt=midnight).values_list(
-            "pk", "next_followup_at"
+        cid: (today - day).days
+        for cid, day in visible.filter(cond, next_followup_at__lt=midnight).values_list(
+            "pk",
+            TruncDate("next_followup_at"),  # the local due day: dates convert cheaply
         )
     }
     joined = access.on_customer(cond)
@@ -393,8 +396,8 @@ def churn_warnings(actor, scope: Scope | None = None, limit: int = 200) -> tuple
     unhappy = {
         cid: (n, worst)
         for cid, worst, n in access.visible(actor, SurveyAnswer)
-        .filter(joined, answered_on__gte=since)
-        .filter(_low_answer(settings.KEHU_LOW_CSAT))
+        .filter(joined)
+        .filter(_low_answer(settings.KEHU_LOW_CSAT, since))
         .values_list("customer_id")
         .annotate(worst=Min("score"), n=Count("id"))
         .order_by()
@@ -486,9 +489,12 @@ def _reasons(customer: Customer, s: dict, today: date) -> list:
     return out
 
 
-def _low_answer(low: int) -> Q:
-    return Q(kind=SurveyAnswer.Kind.CSAT, score__lte=low) | Q(
-        kind=SurveyAnswer.Kind.NPS, score__lte=6
+def _low_answer(low: int, since: date | None = None) -> Q:
+    """A low answer (CSAT at or under `low`, or an NPS detractor), answered since `since`: each
+    kind with its own date condition, so the (kind, answered on) index serves both."""
+    recent = {"answered_on__gte": since} if since else {}
+    return Q(kind=SurveyAnswer.Kind.CSAT, score__lte=low, **recent) | Q(
+        kind=SurveyAnswer.Kind.NPS, score__lte=6, **recent
     )
 
 
