@@ -376,13 +376,18 @@ def churn_warnings(actor, scope: Scope | None = None, limit: int = 200) -> tuple
     )
     # the customer row keeps its earliest open follow-up: before today means one is overdue
     midnight = timezone.make_aware(datetime.combine(today, time.min))
-    late = {
-        cid: (today - day).days
-        for cid, day in visible.filter(cond, next_followup_at__lt=midnight).values_list(
-            "pk",
-            TruncDate("next_followup_at"),  # the local due day: dates convert cheaply
-        )
-    }
+    behind = visible.filter(cond, next_followup_at__lt=midnight)
+    if connection.vendor == "postgresql":  # the local due day: dates convert cheaply there
+        late = {
+            cid: (today - day).days
+            for cid, day in behind.values_list("pk", TruncDate("next_followup_at"))
+        }
+    else:  # SQLite's TruncDate is a Python function per row: the datetimes are cheaper
+        # (due at 09:00 of its day: a day before midnight today is one day late, and so on)
+        late = {
+            cid: (midnight - first).days + 1
+            for cid, first in behind.values_list("pk", "next_followup_at")
+        }
     joined = access.on_customer(cond)
     complaints = {
         cid: (n, worst)
