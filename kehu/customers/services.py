@@ -28,9 +28,14 @@ from .models import Contact, Customer, CustomerShare, CustomerTag, SavedView, Ta
 
 
 class StaleEdit(Exception):
-    """Someone else saved the record after this form was opened."""
+    """Someone else saved the record after this form was opened: the current customer (its
+    message names who and when), or for another record a message of its own."""
 
-    def __init__(self, current: Customer):
+    def __init__(self, current: Customer | str):
+        if isinstance(current, str):
+            self.current = None
+            super().__init__(current)
+            return
         self.current = current
         super().__init__(
             _(

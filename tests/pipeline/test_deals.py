@@ -203,3 +203,20 @@ def test_an_interaction_can_name_its_deal(people, deal, login):
         from kehu.followups import services as followups
 
         followups.log_interaction(people.rep, other, method="phone", content="x", deal=deal)
+
+
+def test_a_stale_deal_form_is_refused_with_a_message(people, deal, login):
+    from django.urls import reverse
+
+    services.update_deal(people.rep, deal, {"title": "ERP 升级（二期）", "amount": "150000"})
+    client = login(people.rep)
+    response = client.post(
+        reverse("pipeline:detail", args=[deal.pk]),
+        {"title": "ERP", "amount": "1", "version": deal.version},
+        follow=True,
+    )
+    assert response.status_code == 200
+    told = [str(m) for m in response.context["messages"]]
+    assert len(told) == 1 and "ERP 升级" not in told[0]  # the stale-form message
+    deal.refresh_from_db()
+    assert deal.title == "ERP 升级（二期）"
