@@ -235,7 +235,7 @@ def chart_options(data: dict, url: dict) -> dict:
         [f"{a['who'] or _('company')} · {a['metric_label']}" for a in c["attainment"]],
         [
             (
-                _("% of target"),
+                _("attainment rate"),
                 [
                     {
                         "value": float(a["percent"] or 0),
