@@ -11,7 +11,8 @@ actor's set is a 404, never a 403, so its existence is not leaked.
 
 from contextlib import contextmanager
 
-from django.db.models import Model, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -103,6 +104,23 @@ def visible(actor: User, model: type[Model]) -> QuerySet:
     # the same rule on the joined customer (a join the planner can drive from either side,
     # where an IN (subquery) made SQLite check every row against the customer set)
     return model._default_manager.filter(on_customer(scope))
+
+
+def visible_in_key_order(actor: User, model: type[Model]) -> QuerySet:
+    """visible(actor, model) for lists read a page at a time in key order (newest first).
+    On SQLite a join made the planner build a filter of every visible customer before the first
+    row (0.5 s for a manager of 667,000 customers); checking each row's customer as it comes
+    (a correlated EXISTS) stops after a page (under 1 ms). PostgreSQL walks the join in key
+    order by itself; aggregates over every visible row keep the join of visible()."""
+    from kehu.customers.models import Customer
+
+    if model is Customer or connection.vendor != "sqlite":
+        return visible(actor, model)
+    scope = _customer_scope(actor, write=False)
+    if scope is None:
+        return model._default_manager.all()
+    mine = Customer.objects.filter(scope, pk=OuterRef("customer_id"))
+    return model._default_manager.filter(Exists(mine))
 
 
 def on_customer(q: Q) -> Q:

@@ -232,7 +232,7 @@ def add_contact(request, customer_id: Id, payload: ContactIn):
 @contacts.get("", response=responses(page_of(ContactOut)), summary="List contacts")
 def list_contacts(request, filters: Query[ContactFilters], paging: Query[PageParams]):
     """Contacts of the customers the caller may see, newest first."""
-    qs = access.visible(request.auth, Contact)
+    qs = access.visible_in_key_order(request.auth, Contact)
     if filters.customer:
         qs = qs.filter(customer_id=filters.customer)
     return page(qs, paging)

@@ -100,7 +100,7 @@ def _start_of(day: date) -> datetime:
 @router.get("/interactions", response=responses(page_of(InteractionOut)), summary="Interactions")
 def list_interactions(request, filters: Query[InteractionFilters], paging: Query[PageParams]):
     """Interactions with the customers the caller may see, newest first."""
-    qs = access.visible(request.auth, Interaction).select_related("user")
+    qs = access.visible_in_key_order(request.auth, Interaction).select_related("user")
     if filters.customer:
         qs = qs.filter(customer_id=filters.customer)
     if filters.owner:
@@ -144,7 +144,7 @@ def log_interaction(request, payload: InteractionIn):
 @router.get("/followups", response=responses(page_of(FollowUpOut)), summary="Planned follow-ups")
 def list_followups(request, filters: Query[FollowUpFilters], paging: Query[PageParams]):
     """Planned follow-ups on the customers the caller may see, newest first."""
-    qs = access.visible(request.auth, FollowUp).select_related("owner")
+    qs = access.visible_in_key_order(request.auth, FollowUp).select_related("owner")
     if filters.customer:
         qs = qs.filter(customer_id=filters.customer)
     if filters.owner:

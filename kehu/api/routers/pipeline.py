@@ -77,7 +77,7 @@ class StageMove(Schema):
 @router.get("/deals", response=responses(page_of(DealOut)), summary="Deals")
 def list_deals(request, filters: Query[DealFilters], paging: Query[PageParams]):
     """Deals on the customers the caller may see, newest first."""
-    qs = access.visible(request.auth, Deal).select_related("owner")
+    qs = access.visible_in_key_order(request.auth, Deal).select_related("owner")
     if filters.customer:
         qs = qs.filter(customer_id=filters.customer)
     if filters.stage:
