@@ -103,7 +103,7 @@ def orders_of(actor, customer, limit: int = 20):
 
 def order_list(actor, params: dict):
     """The purchase records sheet: newest first, filtered."""
-    qs = access.visible(actor, Order).select_related("customer", "owner")
+    qs = access.visible_in_key_order(actor, Order).select_related("customer", "owner")
     if params.get("customer"):
         qs = qs.filter(customer_id=params["customer"])
     if params.get("owner"):
