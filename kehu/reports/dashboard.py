@@ -6,13 +6,17 @@ function that already defines it (kehu.sales.lifecycle, kehu.pipeline, kehu.foll
 kehu.targets) and from the actor's visible set; each chart point carries the URL of the list
 behind it, whose count is the same number.
 
-Freshness: at a million customers the company's figures cost about a second of aggregates
-(repurchase and churn alone group a year of orders by customer), so the figures of a scope and
-period are computed at most once per KEHU_DASHBOARD_CACHE_SECONDS (default 300) and kept in
-Django's cache; the page says when they were computed ("figures as of 10:42"). The previous
-period's figures hardly move (back-dated orders only), so they are kept for
-KEHU_DASHBOARD_PREVIOUS_CACHE_SECONDS (default 3600). Figures are plain numbers and names,
-never model instances, so any cache backend can hold them.
+Freshness: at a million customers the company's figures cost seconds of aggregates
+(repurchase and churn alone group a year of orders by customer), so they are precomputed and
+kept in Django's cache (a file cache under var/ by default, shared by the web workers and the
+`kehu worker`): the nightly job `reports.warm` computes the company's figures of the month,
+quarter and year; a view of figures older than KEHU_DASHBOARD_CACHE_SECONDS (default 300)
+shows them as they are and asks the worker for a fresh copy (one at a time per scope); only
+figures never computed (a scope's first look of the day) are computed in the request. The page
+says when they were computed ("figures as of 10:42"). The previous period's figures hardly
+move (back-dated orders only), so they are kept for KEHU_DASHBOARD_PREVIOUS_CACHE_SECONDS
+(default 3600). Figures are plain numbers and names, never model instances, so any cache
+backend can hold them.
 """
 
 from dataclasses import dataclass
@@ -106,6 +110,28 @@ def _cache_key(actor, scope: Scope, period: Period, part: str) -> str:
     return f"kehu:dashboard:v{VERSION}:{who}:{scope.level}:{period.kind}:{period.start}:{part}"
 
 
+KEEP_SECONDS = 24 * 3600
+
+
+def _refresh_later(actor, kind: str, today: date) -> None:
+    """One background recomputation of these figures at a time (the worker's job)."""
+    from .tasks import refresh_dashboard
+
+    if cache.add(f"kehu:dashboard:refreshing:{actor.pk}:{kind}:{today}", 1, 120):
+        try:
+            refresh_dashboard.enqueue(actor.pk, kind, today.isoformat())
+        except Exception:  # noqa: BLE001 - the stale figures still serve; the next view retries
+            cache.delete(f"kehu:dashboard:refreshing:{actor.pk}:{kind}:{today}")
+
+
+def warm(actor, today: date | None = None) -> int:
+    """Computes the figures of every period kind for the actor now (the nightly job does this
+    for the company, so a director's first look in the morning is already warm)."""
+    for kind in PERIOD_KINDS:
+        figures(actor, kind, today, fresh=True)
+    return len(PERIOD_KINDS)
+
+
 def figures(actor, kind: str, today: date | None = None, *, fresh: bool = False) -> dict:
     """Everything the dashboard shows, from the cache when computed recently:
     {"scope", "period", "previous", "current": {...}, "before": {...}, "charts": {...},
@@ -117,13 +143,17 @@ def figures(actor, kind: str, today: date | None = None, *, fresh: bool = False)
     current_key = _cache_key(actor, scope, period, f"now:{today}")
     previous_key = _cache_key(actor, scope, previous, f"before:{today}")
     now = None if fresh else cache.get(current_key)
+    if now is not None and timezone.now() - now["as_of"] > timedelta(seconds=cache_seconds()):
+        # stale: shown as it is (the page says when), recomputed in the background
+        _refresh_later(actor, kind, today)
     if now is None:
         now = {
             "as_of": timezone.now(),
             "figures": period_figures(actor, scope, period, today),
             "charts": charts(actor, scope, period, today),
         }
-        cache.set(current_key, now, cache_seconds())
+        # kept for the day: after cache_seconds() a view of it asks for a fresh copy
+        cache.set(current_key, now, KEEP_SECONDS)
     before = None if fresh else cache.get(previous_key)
     if before is None:
         before = period_figures(actor, scope, previous, today)

@@ -152,3 +152,31 @@ def test_home_is_the_dashboard_for_managers_and_up_and_my_day_for_reps(people, l
 def test_an_unknown_period_falls_back_to_the_month(people, login):
     response = login(people.rep).get(DASHBOARD + "?period=decade")
     assert response.status_code == 200 and response.context["kind"] == "month"
+
+
+def test_stale_figures_are_shown_and_recomputed_by_the_worker(people, world, login, settings):
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from kehu.reports import dashboard
+    from tests.sales.conftest import buy
+
+    client = login(people.director)
+    first = client.get(DASHBOARD + "?period=month").context["as_of"]
+    buy(people.rep, world_customer(people), timezone.localdate(), "700.00")
+    # within KEHU_DASHBOARD_CACHE_SECONDS: the same figures, not recomputed
+    assert client.get(DASHBOARD + "?period=month").context["as_of"] == first
+    # later: the stale figures are shown once more while the worker (immediate in tests)
+    # computes fresh ones, which the next look shows
+    settings.KEHU_DASHBOARD_CACHE_SECONDS = 0
+    stale = client.get(DASHBOARD + "?period=month")
+    assert stale.context["as_of"] == first
+    fresh = client.get(DASHBOARD + "?period=month")
+    assert fresh.context["as_of"] > first
+    assert card(fresh, "revenue")["value"] == card(stale, "revenue")["value"] + Decimal("700.00")
+    # and the nightly job warms the company's figures of every period kind
+    cache.clear()
+    assert dashboard.warm(people.director) == 3
+    assert timezone.now() - client.get(DASHBOARD).context["as_of"] < timedelta(minutes=1)

@@ -1,0 +1,40 @@
+"""The dashboards' background jobs (see kehu.core.schedule and kehu.reports.dashboard)."""
+
+from datetime import date
+
+from django.utils.translation import gettext_lazy as _
+from django_tasks import task
+
+from kehu.accounts.models import User
+from kehu.core import schedule
+
+from . import dashboard
+
+
+@task()
+def refresh_dashboard(user_id: int, kind: str, day: str) -> dict:
+    """Fresh figures for what someone just looked at, stale."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is not None:
+        dashboard.figures(user, kind, date.fromisoformat(day), fresh=True)
+    return {"user": user_id, "kind": kind}
+
+
+@task()
+def warm() -> dict:
+    """The company's figures of the month, quarter and year, ready for the morning."""
+    director = (
+        User.objects.filter(is_active=True, role__in=(User.Role.DIRECTOR, User.Role.ADMIN))
+        .order_by("role", "pk")
+        .first()
+    )
+    return {"periods": dashboard.warm(director) if director else 0}
+
+
+schedule.register(
+    "reports.warm",
+    _("Compute the company dashboard for the morning"),
+    warm,
+    schedule.Every.DAY,
+    hour=6,
+)
