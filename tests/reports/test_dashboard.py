@@ -180,3 +180,18 @@ def test_stale_figures_are_shown_and_recomputed_by_the_worker(people, world, log
     cache.clear()
     assert dashboard.warm(people.director) == 3
     assert timezone.now() - client.get(DASHBOARD).context["as_of"] < timedelta(minutes=1)
+
+
+def test_the_nightly_job_warms_the_company_and_each_managers_dashboard(people, world, login):
+    from django.core.cache import cache
+
+    from kehu.reports.tasks import warm
+
+    cache.clear()
+    result = warm.enqueue()
+    assert result.return_value == {"periods": 6}  # the company's three, 华东大区's three
+    from django.utils import timezone
+
+    warmed = timezone.now()
+    for who in (people.director, people.manager):  # computed before they looked
+        assert login(who).get(DASHBOARD + "?period=quarter").context["as_of"] < warmed
