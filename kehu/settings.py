@@ -230,6 +230,8 @@ KEHU_CHURN_MARKED = envbool("KEHU_CHURN_MARKED", True)
 KEHU_PURCHASE_DUE_FACTOR = 1.5
 KEHU_LOW_CSAT = 2  # a CSAT answer at or under this (or an NPS detractor) is low satisfaction
 KEHU_SATISFACTION_WINDOW_DAYS = envint("KEHU_SATISFACTION_WINDOW_DAYS", 180)
+# dashboards: after this many seconds a look at the figures asks the worker for fresh ones
+KEHU_DASHBOARD_CACHE_SECONDS = envint("KEHU_DASHBOARD_CACHE_SECONDS", 300)
 EMAIL_BACKEND = os.environ.get(
     "KEHU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
