@@ -207,7 +207,9 @@ def main():
             ("API mix (director and rep)", lambda n: api_requests(tokens)),
         ]
         results = {}
-        header = f"{'phase':<30} {'requests':>8} {'req/s':>8} {'p50':>7} {'p95':>7} {'p99':>7} errors"
+        header = (
+            f"{'phase':<30} {'requests':>8} {'req/s':>8} {'p50':>7} {'p95':>7} {'p99':>7} errors"
+        )
         print(header)
         print("-" * len(header))
         for label, paths in phases:
