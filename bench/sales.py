@@ -24,8 +24,6 @@ A case that misses its goal prints its slowest statements with their plans.
 """
 
 import argparse
-import math
-import os
 import statistics
 import sys
 import time
@@ -33,6 +31,11 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# the helpers every benchmark shares: the database from the arguments, the query log, plans
+from customer_list import QueryLog, explain, percentile  # noqa: E402
+from customer_list import configure as configure_database  # noqa: E402
 
 
 def parse_args():
@@ -54,45 +57,14 @@ def parse_args():
 
 
 def configure(args):
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kehu.settings")
-    os.environ.setdefault(
-        "KEHU_STATIC_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"
-    )
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    elif args.sqlite_path:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["KEHU_SQLITE_PATH"] = args.sqlite_path
-    if not os.environ.get("DATABASE_URL"):
-        path = Path(os.environ.setdefault("KEHU_SQLITE_PATH", str(ROOT / "var/bench.sqlite3")))
-        if not path.exists():
-            sys.exit(f"No database at {path}. Build one first (bench/README.md).")
-    import django
-
-    django.setup()
+    """The database from the arguments, and one connection across requests (as the test runner
+    keeps it), so that a page's queries are timed without a reconnection each time."""
+    configure_database(args)
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
-    # one connection across requests, as the test runner keeps it, so queries can be logged
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-
-
-def percentile(sorted_values, p):
-    return sorted_values[max(0, math.ceil(p / 100 * len(sorted_values)) - 1)]
-
-
-class QueryLog:
-    def __init__(self):
-        self.queries = []
-
-    def __call__(self, execute, sql, params, many, context):
-        start = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.queries.append(((time.perf_counter() - start) * 1000, sql, params))
 
 
 def measure(fn, runs):
@@ -122,25 +94,6 @@ def bare(sql, params, runs):
 
     times, _sql, _q = measure(run, runs)
     return times
-
-
-def explain(sql, params, analyze=False):
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        prefix = "EXPLAIN QUERY PLAN "
-    else:
-        prefix = "EXPLAIN (ANALYZE, BUFFERS) " if analyze else "EXPLAIN "
-    with connection.cursor() as cursor:
-        cursor.execute(prefix + sql, params)
-        rows = cursor.fetchall()
-    if connection.vendor == "sqlite":
-        depth, lines = {0: 0}, []
-        for node, parent, _unused, detail in rows:
-            depth[node] = depth.get(parent, 0) + 1
-            lines.append("  " * depth[node] + detail)
-        return lines
-    return [row[0] for row in rows]
 
 
 def ensure_orders(lines):
