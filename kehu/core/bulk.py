@@ -5,6 +5,7 @@ UPDATE (ARCHITECTURE.md), so bulk work (demo data, re-tiering, imports) writes t
 SQLite `executemany` in the caller's transaction, PostgreSQL `COPY`.
 """
 
+import gc
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 
@@ -111,3 +112,17 @@ def reserve_ids(table: str, count: int) -> list[int]:
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {_q(table)}")
         start = cursor.fetchone()[0] + 1
     return list(range(start, start + count))
+
+
+@contextmanager
+def paused_gc():
+    """No cyclic garbage collection while a bulk job builds its rows: with hundreds of
+    thousands of live rows each collection walks them all, again and again (a third of reading
+    back an import's rows). What the job leaves behind is collected when it ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

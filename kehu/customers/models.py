@@ -290,8 +290,10 @@ class CustomerShare(models.Model):
 
 
 class CustomerTag(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+    # no single-column indexes: `customertag_customer` and the unique (tag, customer) serve
+    # both lookups, and every tag link an import writes would update two more
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, db_index=False)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, db_index=False)
 
     class Meta:
         verbose_name = _("tag")

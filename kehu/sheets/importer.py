@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.accounts import access
-from kehu.core.bulk import insert_rows, reserve_ids, update_from
+from kehu.core.bulk import insert_rows, paused_gc, reserve_ids, update_from
 from kehu.core.models import AuditEvent
 from kehu.core.text import bulk_pinyin_reader, name_key, search_document
 from kehu.customers.models import Channel, Contact, Customer, CustomerTag, Industry, Tag
@@ -108,10 +108,13 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
         yield items[start : start + size]
 
 
-def data_rows(batch: ImportBatch) -> Iterable[tuple[int, list]]:
-    """(spreadsheet row number, cells) of every non-blank row under the header."""
+def data_rows(batch: ImportBatch, rows=None) -> Iterable[tuple[int, list]]:
+    """(spreadsheet row number, cells) of every non-blank row under the header; `rows`: the
+    file's rows when the caller has read them already."""
     header_row = batch.mapping["header_row"]
-    for index, cells in enumerate(read_rows(bytes(batch.data), batch.filename)):
+    if rows is None:
+        rows = read_rows(bytes(batch.data), batch.filename)
+    for index, cells in enumerate(rows):
         if index <= header_row:
             continue
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
@@ -120,7 +123,13 @@ def data_rows(batch: ImportBatch) -> Iterable[tuple[int, list]]:
 
 
 def analyse(
-    actor, batch: ImportBatch, choices: dict | None = None, progress=None, *, reuse=False
+    actor,
+    batch: ImportBatch,
+    choices: dict | None = None,
+    progress=None,
+    *,
+    reuse=False,
+    rows=None,
 ) -> Analysis:
     """Reads every row, finds what each one matches, and decides its action from `choices`
     (category → action, and "rows": {number: action} for single rows). With `reuse`, the rows
@@ -128,13 +137,18 @@ def analyse(
     if batch.kind != "customers":
         from .records import IMPORTERS
 
-        return IMPORTERS[batch.kind](actor, batch.mapping).analyse(batch, choices, progress)
+        return IMPORTERS[batch.kind](actor, batch.mapping).analyse(batch, choices, progress, rows)
+    with paused_gc():
+        return _analyse_customers(actor, batch, choices, progress, reuse, rows)
+
+
+def _analyse_customers(actor, batch, choices, progress, reuse, rows) -> Analysis:
     reader = CustomerRowReader(actor, batch.mapping)
     parsed: list[ParsedRow] = []
     if reuse and batch.parsed:
         parsed = decode_rows(bytes(batch.parsed), reader)
     else:
-        for count, (number, cells) in enumerate(data_rows(batch), start=1):
+        for count, (number, cells) in enumerate(data_rows(batch, rows), start=1):
             parsed.append(reader.read(number, cells))
             if progress and count % 10_000 == 0:
                 progress(count)
@@ -480,6 +494,11 @@ def _lookup_ids(model, names: set[str]) -> dict[str, int]:
 
 def write(actor, batch: ImportBatch, analysis: Analysis) -> dict:
     """Writes every planned create and update. Call inside a transaction."""
+    with paused_gc():
+        return _write(actor, batch, analysis)
+
+
+def _write(actor, batch: ImportBatch, analysis: Analysis) -> dict:
     creates = [p for p in analysis.plans if p.action == CREATE]
     updates = [p for p in analysis.plans if p.action == UPDATE and p.changes]
     rows = [p.row for p in (*creates, *updates)]

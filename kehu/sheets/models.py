@@ -70,7 +70,10 @@ class ImportRecord(models.Model):
         CREATE = "create", _("Created")
         UPDATE = "update", _("Updated")
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="records")
+    # indexed by `importrecord_batch` (batch, action)
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="records", db_index=False
+    )
     object_id = models.BigIntegerField()
     action = models.CharField(max_length=10, choices=Action.choices)
     # the customer's version after the import: undo refuses records changed since

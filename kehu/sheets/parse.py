@@ -24,6 +24,8 @@ def is_blank(value) -> bool:
 
 def text(value) -> str:
     """Any cell as text: 13812345678.0 (a phone typed into a number cell) → "13812345678"."""
+    if value.__class__ is str:  # most cells
+        return clean_text(value)
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -129,9 +129,10 @@ class RecordImport:
         return user
 
     # --- matching -------------------------------------------------------------------------
-    def analyse(self, batch: ImportBatch, choices=None, progress=None) -> Analysis:
+    def analyse(self, batch: ImportBatch, choices=None, progress=None, cells_read=None) -> Analysis:
+        """`cells_read`: the file's rows, when the caller has read them already."""
         rows = []
-        for count, (number, cells) in enumerate(data_rows(batch), start=1):
+        for count, (number, cells) in enumerate(data_rows(batch, cells_read), start=1):
             rows.append(self.read(number, cells))
             if progress and count % 10_000 == 0:
                 progress(count)

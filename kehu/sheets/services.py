@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kehu.accounts import access
+from kehu.core.bulk import paused_gc
 
 from . import importer
 from .customer_rows import encode_rows
@@ -32,13 +33,18 @@ def upload(
         raise ValidationError({"file": [_("The file is empty.")]})
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValidationError({"file": [_("The file is larger than 50 MB.")]})
+    background = background and len(data) > settings.KEHU_IMPORT_SYNC_BYTES
     try:
+        rows = read_rows(data, filename)
         head = []
-        for row in read_rows(data, filename):
+        for row in rows:
             head.append(row)
             if len(head) >= 20:
                 break
         mapping = guess_mapping(head, sheet.synonyms())
+        # a dry run here goes on from the rows read (a spreadsheet is parsed whole either way)
+        with paused_gc():
+            every_row = None if background else head + list(rows)
     except SheetError as exc:
         raise ValidationError({"file": [str(exc)]}) from exc
     fields = _saved_fields(actor, kind, mapping.headers) or mapping.fields
@@ -49,14 +55,14 @@ def upload(
         created_by=actor,
         mapping={**mapping.as_dict(), "fields": fields},
     )
-    if background and len(data) > settings.KEHU_IMPORT_SYNC_BYTES:
+    if background:
         from .tasks import check_import
 
         ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.CHECKING)
         batch.status = ImportBatch.Status.CHECKING
         transaction.on_commit(lambda: check_import.enqueue(batch.pk))
         return batch
-    return dry_run(actor, batch)
+    return dry_run(actor, batch, rows=every_row)
 
 
 def check(batch_id: int) -> ImportBatch:
@@ -94,10 +100,11 @@ def _own_preview(actor, batch: ImportBatch) -> ImportBatch:
     return batch
 
 
-def dry_run(actor, batch: ImportBatch, progress=None) -> ImportBatch:
-    """Analyses every row and keeps the counts and samples the preview page shows."""
+def dry_run(actor, batch: ImportBatch, progress=None, rows=None) -> ImportBatch:
+    """Analyses every row (`rows`: the file's, when already read) and keeps the counts and
+    samples the preview page shows."""
     try:
-        analysis = importer.analyse(actor, batch, progress=progress)
+        analysis = importer.analyse(actor, batch, progress=progress, rows=rows)
     except SheetError as exc:
         raise ValidationError({"file": [str(exc)]}) from exc
     counts = analysis.counts()
@@ -135,9 +142,10 @@ def dry_run(actor, batch: ImportBatch, progress=None) -> ImportBatch:
     batch.total = counts["rows"]
     batch.status = ImportBatch.Status.PREVIEW
     batch.progress = 0
-    batch.parsed = (
-        encode_rows([p.row for p in analysis.plans]) if batch.kind == "customers" else None
-    )
+    with paused_gc():
+        batch.parsed = (
+            encode_rows([p.row for p in analysis.plans]) if batch.kind == "customers" else None
+        )
     batch.save(update_fields=["summary", "total", "status", "progress", "parsed"])
     return batch
 
