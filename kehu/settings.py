@@ -245,3 +245,28 @@ LOGGING = {
 }
 
 APP_NAME = _("Kehu")
+
+# --- scale-out (docs/scaling.md) -----------------------------------------------------------
+# Redis for the cache and sessions when app servers run on several machines: the dashboards'
+# figures and sessions (cached_db: read from Redis, written through to the database, so a Redis
+# restart logs nobody out). Without it, the file cache under var/ and database sessions.
+KEHU_REDIS_URL = os.environ.get("KEHU_REDIS_URL", "")
+if KEHU_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": KEHU_REDIS_URL,
+            "KEY_PREFIX": "kehu",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# A PostgreSQL read replica for reports (kehu.core.db_router): only report reads outside a
+# transaction go there; writes and everything else stay on the primary. Tests mirror it.
+if os.environ.get("KEHU_REPLICA_DATABASE_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["KEHU_REPLICA_DATABASE_URL"], conn_max_age=60
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["kehu.core.db_router.ReplicaRouter"]
+# Background jobs use the task API (django-tasks) whatever runs them: KEHU_TASKS_BACKEND above
+# swaps the database queue for a Redis one (docs/scaling.md names the package and settings).

@@ -6,6 +6,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from kehu.core.db_router import reporting_view
 from kehu.sheets import export
 
 from . import pivot
@@ -39,6 +40,7 @@ def spec_of(request) -> tuple[pivot.Spec, list[str]]:
 
 
 @require_GET
+@reporting_view
 def pivot_view(request):
     spec, errors = spec_of(request)
     result = None

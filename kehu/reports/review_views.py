@@ -12,6 +12,7 @@ from django.utils.translation import pgettext
 
 from kehu.accounts import access
 from kehu.accounts.models import Team, User
+from kehu.core.db_router import reporting_view
 from kehu.sales import lifecycle
 from kehu.sheets import export
 from kehu.sheets.export import Column
@@ -63,6 +64,7 @@ def _filename(report: review.Review, ext: str) -> str:
     return f"{report.period.title}-{report.scope.label}-{report.period.key}.{ext}"
 
 
+@reporting_view
 def review_page(request):
     report = _report(request)
     teams, people = _choices(request.user)
@@ -207,6 +209,7 @@ def workbook(report: review.Review) -> list:
     ]
 
 
+@reporting_view
 def review_xlsx(request):
     report = _report(request)
     name = _filename(report, "xlsx").removesuffix(".xlsx")
@@ -214,6 +217,7 @@ def review_xlsx(request):
 
 
 # --- the PDF --------------------------------------------------------------------------------
+@reporting_view
 def review_pdf(request):
     report = _report(request)
     html = render_to_string(

@@ -7,6 +7,7 @@ from django_tasks import task
 
 from kehu.accounts.models import User
 from kehu.core import schedule
+from kehu.core.db_router import reporting
 
 from . import dashboard
 
@@ -16,7 +17,8 @@ def refresh_dashboard(user_id: int, kind: str, day: str) -> dict:
     """Fresh figures for what someone just looked at, stale."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is not None:
-        dashboard.figures(user, kind, date.fromisoformat(day), fresh=True)
+        with reporting():  # read-only figures: from the read replica when there is one
+            dashboard.figures(user, kind, date.fromisoformat(day), fresh=True)
     return {"user": user_id, "kind": kind}
 
 
@@ -30,11 +32,12 @@ def warm() -> dict:
         .order_by("role", "pk")
         .first()
     )
-    done = dashboard.warm(director) if director else 0
-    for manager in User.objects.filter(
-        is_active=True, role=User.Role.MANAGER, team__isnull=False
-    ).select_related("team"):
-        done += dashboard.warm(manager)
+    with reporting():  # read-only figures: from the read replica when there is one
+        done = dashboard.warm(director) if director else 0
+        for manager in User.objects.filter(
+            is_active=True, role=User.Role.MANAGER, team__isnull=False
+        ).select_related("team"):
+            done += dashboard.warm(manager)
     return {"periods": done}
 
 

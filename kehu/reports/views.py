@@ -4,10 +4,13 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from kehu.core.db_router import reporting_view
+
 from . import dashboard, dashboard_page
 
 
 @require_GET
+@reporting_view
 def dashboard_view(request):
     kind = request.GET.get("period", "")
     kind = kind if kind in dashboard.PERIOD_KINDS else dashboard.periods.Kind.MONTH
