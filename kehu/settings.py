@@ -29,11 +29,34 @@ def envlist(name: str, default: str) -> list[str]:
 
 
 DEBUG = envbool("KEHU_DEBUG", False)
-# The default key is only good for a laptop demo; a real install sets KEHU_SECRET_KEY
-# (the `kehu.W001` system check says so loudly when DEBUG is off).
-SECRET_KEY = os.environ.get("KEHU_SECRET_KEY", "kehu-insecure-demo-key-change-me")
 ALLOWED_HOSTS = envlist("KEHU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("KEHU_CSRF_TRUSTED_ORIGINS", "")
+
+# --- production mode and secrets ------------------------------------------------------------
+# KEHU_ENV=production is a real install: HTTPS settings on by default (below) and no start
+# without KEHU_SECRET_KEY. Anything else is the local demo (`make run`, the tests), which may
+# sign with a public demo key — but only while it serves this machine alone: a demo serving
+# other hosts (KEHU_ALLOWED_HOSTS) needs a key of its own too. Secrets come from the
+# environment only, never from a file in the repository.
+PRODUCTION = os.environ.get("KEHU_ENV", "").strip().lower() in {"production", "prod"}
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver", "::1", "[::1]"}
+DEMO_SECRET_KEY = "kehu-insecure-demo-key-change-me"
+if os.environ.get("KEHU_SECRET_KEY", "").strip():
+    SECRET_KEY = os.environ["KEHU_SECRET_KEY"].strip()
+elif DEBUG or not (PRODUCTION or set(ALLOWED_HOSTS) - LOCAL_HOSTS):
+    # the `kehu.W001` system check still says so when DEBUG is off
+    SECRET_KEY = DEMO_SECRET_KEY
+else:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "KEHU_SECRET_KEY is not set: Kehu will not serve "
+        + ("in production" if PRODUCTION else f"{', '.join(ALLOWED_HOSTS)}")
+        + " with the public demo key. Set KEHU_SECRET_KEY in the environment, e.g. to the "
+        "output of: python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
+# old keys still accepted for signatures (sessions, password resets) while rotating
+SECRET_KEY_FALLBACKS = envlist("KEHU_SECRET_KEY_FALLBACKS", "")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -67,6 +90,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # a database that does not answer gives a friendly 503 page (JSON under /api/)
+    "kehu.core.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kehu.accounts.middleware.LanguageMiddleware",
@@ -117,7 +142,18 @@ SQLITE_OPTIONS = {
 }
 
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    # persistent connections, checked before reuse: a connection the server dropped (restart,
+    # failover, idle timeout) is replaced at the next request instead of failing it
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True
+        )
+    }
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # an unreachable server fails the request (a 503 page) in seconds, not minutes
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", envint("KEHU_DB_CONNECT_TIMEOUT", 5)
+        )
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -144,7 +180,19 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = envbool("KEHU_SECURE_COOKIES", False)
+CSRF_COOKIE_SAMESITE = "Lax"
+# HTTPS (on by default in production): redirect plain HTTP, HSTS, cookies only over HTTPS.
+# Behind a proxy that ends TLS, KEHU_BEHIND_PROXY=1 trusts its X-Forwarded-Proto header (the
+# proxy must set it, overwriting any the client sent).
+HTTPS = envbool("KEHU_HTTPS", PRODUCTION)
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = envint("KEHU_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("KEHU_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = envbool("KEHU_HSTS_PRELOAD", HTTPS)
+if envbool("KEHU_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = envbool("KEHU_SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = envint("KEHU_SESSION_AGE", 60 * 60 * 12)
 X_FRAME_OPTIONS = "DENY"

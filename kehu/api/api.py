@@ -7,6 +7,7 @@ Every answer that is not a success is JSON {"code", "message"} (422s add "errors
 import logging
 
 from django.core.exceptions import ValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, SessionAuth
 
 from kehu.accounts.access import AccessDenied
+from kehu.core.middleware import unavailable_response
 from kehu.customers.services import StaleEdit
 
 from . import services
@@ -135,6 +137,13 @@ def stale(request, exc):
 def http_error(request, exc):
     codes = {400: "bad_request", 403: "forbidden", 405: "not_allowed", 429: "throttled"}
     return _error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def database_unavailable(request, exc):
+    """The database does not answer: 503 with Retry-After, as the pages (kehu.core.middleware)."""
+    return unavailable_response(request, exc)
 
 
 @api.exception_handler(Exception)

@@ -8,7 +8,10 @@ def secret_key_check(app_configs, **kwargs):
         return [
             Warning(
                 "KEHU_SECRET_KEY is not set: sessions are signed with the public demo key.",
-                hint="Set KEHU_SECRET_KEY in the environment before exposing Kehu to a network.",
+                hint=(
+                    "Set KEHU_SECRET_KEY (and KEHU_ENV=production) in the environment before "
+                    "exposing Kehu to a network; README: Running in production."
+                ),
                 id="kehu.W001",
             )
         ]
