@@ -1,4 +1,7 @@
+import ipaddress
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -6,6 +9,16 @@ from . import services
 
 
 def client_ip(request) -> str | None:
+    """The address failed logins are counted by. Behind a proxy (KEHU_BEHIND_PROXY) that is the
+    right-most X-Forwarded-For entry, the one the proxy itself appended: REMOTE_ADDR is the
+    proxy's, shared by everyone, and the entries left of it are whatever the client sent."""
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        try:
+            return str(ipaddress.ip_address(last))
+        except ValueError:
+            pass  # none, or not an address: the proxy did not add one
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -99,3 +99,24 @@ def test_an_inactive_user_cannot_log_in(people):
     client = Client()
     attempt(client, "rep", PASSWORD)
     assert not logged_in(client)
+
+
+def test_behind_a_proxy_failures_count_per_client_not_per_proxy(people, settings):
+    settings.LOGIN_FAILURE_LIMIT = 2
+    settings.BEHIND_PROXY = True
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for i in range(8):  # one client guessing, its forged entry first: the proxy's last counts
+        attempt(
+            Client(), f"guess{i}", "wrong", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7", **proxy
+        )
+    blocked = attempt(Client(), "rep", PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy)
+    assert THROTTLED in blocked.content.decode()
+    # another client behind the same proxy logs in; a garbled header falls back to the proxy
+    assert (
+        attempt(Client(), "rep", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.2", **proxy).status_code
+        == 302
+    )
+    assert (
+        attempt(Client(), "rep2", PASSWORD, HTTP_X_FORWARDED_FOR="not-an-ip", **proxy).status_code
+        == 302
+    )
