@@ -404,6 +404,13 @@ def merge_customers(actor, keep: Customer, drop: Customer) -> Customer:
     empty are filled from `drop`, and `drop` is deleted. Both must be editable by the actor."""
     if keep.pk == drop.pk:
         raise ValidationError({"other": [_("A customer cannot be merged into itself.")]})
+    # both rows locked (in id order) before reading them: a second merge of the same pair
+    # waits, then finds the dropped customer gone instead of adding its amounts again
+    locked = Customer.objects.select_for_update().filter(pk__in=[keep.pk, drop.pk]).order_by("pk")
+    if len(list(locked.values_list("pk", flat=True))) != 2:
+        raise ValidationError(
+            {"other": [_("This customer no longer exists: it was merged or deleted.")]}
+        )
     keep = access.get_customer(actor, keep.pk, write=True)
     drop = access.get_customer(actor, drop.pk, write=True)
     before = audit.snapshot(keep, Customer.AUDITED_FIELDS)

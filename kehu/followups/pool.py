@@ -104,13 +104,25 @@ def recycle(now=None) -> int:
     released = {rows[i][0]: (rows[i][1], int(days[i])) for i in due}
     with transaction.atomic(), bulk.id_table(released) as ids:
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT c.id, c.name FROM {customers} c JOIN {q(ids)} t ON c.id = t.id")
-            names = dict(cursor.fetchall())
+            # Only customers still owned and not pooled: another worker running the same job
+            # (or a claim in between) got there first for the others, which are left alone.
+            # PostgreSQL's UPDATE waits for their row locks and checks again; SQLite has one
+            # writer at a time.
             cursor.execute(
                 f"UPDATE {customers} SET owner_id = NULL, pooled_at = %s, next_followup_at = NULL, "
-                f"version = version + 1 WHERE id IN (SELECT id FROM {q(ids)})",
+                f"version = version + 1 WHERE id IN (SELECT id FROM {q(ids)}) "
+                f"AND owner_id IS NOT NULL AND pooled_at IS NULL RETURNING id",
                 [connection.ops.adapt_datetimefield_value(now)],
             )
+            done = {row[0] for row in cursor.fetchall()}
+            if len(done) < len(released):
+                gone = [(cid,) for cid in released if cid not in done]
+                cursor.executemany(f"DELETE FROM {q(ids)} WHERE id = %s", gone)
+                released = {cid: value for cid, value in released.items() if cid in done}
+                if not released:
+                    return 0
+            cursor.execute(f"SELECT c.id, c.name FROM {customers} c JOIN {q(ids)} t ON c.id = t.id")
+            names = dict(cursor.fetchall())
             cursor.execute(
                 f"UPDATE {q(FollowUp._meta.db_table)} SET status = %s, result = %s "
                 f"WHERE status IN (%s, %s) AND customer_id IN (SELECT id FROM {q(ids)})",

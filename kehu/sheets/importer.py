@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.accounts import access
+from kehu.core import leases
 from kehu.core.bulk import insert_rows, paused_gc, reserve_ids, update_from
 from kehu.core.models import AuditEvent
 from kehu.core.text import bulk_pinyin_reader, name_key, search_document
@@ -430,8 +431,40 @@ def commit(actor, batch: ImportBatch, choices: dict) -> ImportBatch:
     return execute(batch.pk)
 
 
+def _lease(batch_id: int) -> str:
+    return f"import-{batch_id}"
+
+
 def execute(batch_id: int) -> ImportBatch:
-    """Runs a queued import once (however many workers pick it up): all of it or none."""
+    """Runs a queued import once (however many workers pick it up): all of it or none, marked
+    done in the same transaction. A worker killed half-way leaves nothing written and the batch
+    running without its lease: `recover_stale` queues it again."""
+    with leases.holding(_lease(batch_id)) as held:
+        if not held:  # another worker is importing it
+            return ImportBatch.objects.select_related("created_by").get(pk=batch_id)
+        return _execute(batch_id)
+
+
+@leases.on_recovery
+def recover_stale() -> int:
+    """Queues again the imports whose process died while importing (`kehu worker` calls this
+    on start): nothing of them was written, so they run again from the start."""
+    from .tasks import run_import
+
+    running = ImportBatch.objects.filter(status=ImportBatch.Status.RUNNING)
+    requeued = 0
+    for pk in running.values_list("pk", flat=True):
+        if leases.alive(_lease(pk)):
+            continue
+        if ImportBatch.objects.filter(pk=pk, status=ImportBatch.Status.RUNNING).update(
+            status=ImportBatch.Status.QUEUED, progress=0
+        ):
+            run_import.enqueue(pk)
+            requeued += 1
+    return requeued
+
+
+def _execute(batch_id: int) -> ImportBatch:
     claimed = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.QUEUED).update(
         status=ImportBatch.Status.RUNNING, progress=0
     )
@@ -452,17 +485,18 @@ def execute(batch_id: int) -> ImportBatch:
                 from .records import IMPORTERS
 
                 summary = IMPORTERS[batch.kind](actor, batch.mapping).write(batch, analysis)
+            # in the same transaction: rows written ⇔ batch done, whenever the process dies
+            ImportBatch.objects.filter(pk=batch_id).update(
+                status=ImportBatch.Status.DONE,
+                summary={**batch.summary, **summary},
+                progress=batch.total,
+                committed_at=timezone.now(),
+            )
     except Exception as exc:
         ImportBatch.objects.filter(pk=batch_id).update(
             status=ImportBatch.Status.FAILED, error=str(exc)[:2000]
         )
         raise
-    ImportBatch.objects.filter(pk=batch_id).update(
-        status=ImportBatch.Status.DONE,
-        summary={**batch.summary, **summary},
-        progress=batch.total,
-        committed_at=timezone.now(),
-    )
     batch.refresh_from_db()
     webhooks.emit("import.finished", webhooks.import_data(batch))  # never one per row
     return batch

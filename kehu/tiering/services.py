@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from kehu.accounts import access
 from kehu.accounts.models import User
-from kehu.core import audit, bulk
+from kehu.core import audit, bulk, leases
 from kehu.core.models import AuditEvent
 from kehu.customers.models import Customer
 from kehu.followups import services as followups
@@ -222,15 +222,32 @@ def run_tiering(actor, policy: TierPolicy) -> TierRun:
     return run
 
 
-def _fail_stale_runs() -> None:
-    cutoff = timezone.now() - STALE_AFTER
-    TierRun.objects.filter(active=True).filter(
+def _lease(run_id: int) -> str:
+    return f"tiering-run-{run_id}"
+
+
+@leases.on_recovery
+def _fail_stale_runs() -> int:
+    """Fails the runs that will never finish, so that the next one may start: a running one
+    whose process died (its lease is free: killed, out of memory), or one with no progress for
+    STALE_AFTER (a queued run no worker picked up). Their writes were rolled back with them."""
+    now = timezone.now()
+    cutoff = now - STALE_AFTER
+    running = TierRun.objects.filter(active=True, status=TierRun.Status.RUNNING)
+    dead = [pk for pk in running.values_list("pk", flat=True) if not leases.alive(_lease(pk))]
+    failed = TierRun.objects.filter(active=True, pk__in=dead).update(
+        status=TierRun.Status.FAILED,
+        active=None,
+        error="stopped: its process ended before it finished",
+        finished_at=now,
+    )
+    return failed + TierRun.objects.filter(active=True).filter(
         Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
     ).update(
         status=TierRun.Status.FAILED,
         active=None,
         error="stopped: no progress for 30 minutes",
-        finished_at=timezone.now(),
+        finished_at=now,
     )
 
 
@@ -251,7 +268,16 @@ def execute_run(run_id: int) -> TierRun:
     """The job: scores every customer, writes each score with the run back to the customer,
     and proposes a change for each one whose tier would move, has no live override and no
     proposal pending. Customers' tiers do not change here: proposals go to review. Runs once
-    even if two workers pick it up (the QUEUED → RUNNING claim is one conditional UPDATE)."""
+    even if two workers pick it up (the QUEUED → RUNNING claim is one conditional UPDATE), and
+    writes all or nothing: a run killed half-way leaves no score or proposal of its own, and
+    its lease tells the next run (or `kehu worker` starting) that it died."""
+    with leases.holding(_lease(run_id)) as held:
+        if not held:  # another worker is running it
+            return TierRun.objects.select_related("policy", "started_by").get(pk=run_id)
+        return _execute_run(run_id)
+
+
+def _execute_run(run_id: int) -> TierRun:
     now = timezone.now()
     claimed = TierRun.objects.filter(pk=run_id, status=TierRun.Status.QUEUED).update(
         status=TierRun.Status.RUNNING, heartbeat_at=now
@@ -271,15 +297,6 @@ def execute_run(run_id: int) -> TierRun:
         # its row untouched (and the earlier run, same policy, as its "scored by"); after a
         # policy change every customer records the new run.
         previous = TierRun.objects.filter(status=TierRun.Status.DONE).exclude(pk=run_id).first()
-        with transaction.atomic():
-            bulk.update_from(
-                Customer._meta.db_table,
-                [("score", "numeric(5,2)")],
-                zip(ids.tolist(), score.tolist(), strict=True),
-                constant={"score_run_id": run.pk},
-                only_changed=previous is not None and previous.policy_id == run.policy_id,
-            )
-        progress(70)
         current = current_tiers(ids)
         protected = np.fromiter(active_overrides().values_list("customer_id", flat=True), np.int64)
         pending = np.fromiter(
@@ -289,8 +306,16 @@ def execute_run(run_id: int) -> TierRun:
             np.int64,
         )
         moves = (current != tiers.astype("<U2")) & ~np.isin(ids, protected) & ~np.isin(ids, pending)
-        progress(80)
+        progress(70)
+        # scores, proposals and the status in one transaction: all of the run or none of it
         with transaction.atomic():
+            bulk.update_from(
+                Customer._meta.db_table,
+                [("score", "numeric(5,2)")],
+                zip(ids.tolist(), score.tolist(), strict=True),
+                constant={"score_run_id": run.pk},
+                only_changed=previous is not None and previous.policy_id == run.policy_id,
+            )
             proposals = _insert_proposals(
                 run, ids[moves], current[moves], tiers[moves], score[moves]
             )

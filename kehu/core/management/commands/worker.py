@@ -6,7 +6,7 @@ import time
 from django.core.management.base import BaseCommand
 from django_tasks_db.management.commands.db_worker import Worker
 
-from kehu.core import schedule
+from kehu.core import leases, schedule
 
 logger = logging.getLogger("kehu.worker")
 
@@ -35,12 +35,19 @@ class Command(BaseCommand):
             excluded_queue_names=[],
         )
         worker.configure_signals()
+        schedule.discover()  # the apps' jobs, and their crash recoveries with them
         try:
             last_tick = 0.0
             while worker.running:
-                if not opts["no_schedule"] and time.monotonic() - last_tick >= 30:
-                    for name in schedule.enqueue_due():
-                        logger.warning("scheduled job enqueued: %s", name)
+                if time.monotonic() - last_tick >= 30:
+                    # jobs whose process died half-way (killed, out of memory) are failed or
+                    # queued again, so that they can run again
+                    recovered = leases.recover()
+                    if recovered:
+                        logger.warning("jobs recovered after their process died: %s", recovered)
+                    if not opts["no_schedule"]:
+                        for name in schedule.enqueue_due():
+                            logger.warning("scheduled job enqueued: %s", name)
                     last_tick = time.monotonic()
                 worker.run()
                 if opts["once"]:
