@@ -36,6 +36,7 @@ class AuditEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="audit_events",
         db_constraint=False,
+        db_index=False,  # `audit_customer_at` (customer, -at) serves it
     )
     # [{"field": "name", "label": "客户名称", "old": "…", "new": "…"}, …]
     changes = models.JSONField(_("changes"), default=list, blank=True)
