@@ -49,6 +49,11 @@ def board(request):
     metric, kind, start = _period(request)
     rows = queries.board(request.user, metric, kind, start)
     company, teams, people = _settable(request.user)
+    # the versions of the targets on the page: setting one that changed (or appeared) since
+    # is refused instead of silently overwriting someone else's figure
+    seen = ",".join(
+        f"{_scope_key(a.target.team_id, a.target.user_id)}:{a.target.version}" for a in rows
+    )
     return render(
         request,
         "targets/board.html",
@@ -69,8 +74,25 @@ def board(request):
             "teams": teams,
             "people": people,
             "leader_teams": access.visible_teams(request.user).order_by("path"),
+            "seen": seen,
         },
     )
+
+
+def _scope_key(team_id, user_id) -> str:
+    return f"u{user_id}" if user_id else f"t{team_id}" if team_id else "c"
+
+
+def _seen_version(data, team, user) -> int | None:
+    """The version of the scope's target when the board was shown (0: it had none), or None
+    when the form did not say (then the change is not checked)."""
+    if "seen" not in data:
+        return None
+    seen = dict(part.split(":", 1) for part in data["seen"].split(",") if ":" in part)
+    try:
+        return int(seen.get(_scope_key(team and team.pk, user and user.pk), 0))
+    except ValueError:
+        return 0
 
 
 @require_POST
@@ -98,11 +120,10 @@ def set_target(request):
             team=team,
             user=user,
             reason=data.get("reason", ""),
+            version=_seen_version(data, team, user),
         )
     except ValidationError as exc:
-        for errors in exc.message_dict.values():
-            for error in errors:
-                messages.error(request, error)
+        _errors(request, exc)
         return redirect(reverse("targets:board") + _query(metric, kind, start))
     messages.success(request, _("Target saved."))
     return redirect("targets:target", pk=target.pk)

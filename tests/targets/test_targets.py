@@ -2,6 +2,7 @@
 months, changed by hand, locked; attainment, pace, forecast and behind-pace alerts live from
 the deals and orders."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -301,3 +302,36 @@ def test_a_rep_sees_their_targets_of_the_periods_under_way_on_my_day(people, boo
     assert (mine.actual, mine.percent) == (D(5000), D("25.0"))
     page = login(people.rep).get(reverse("followups:today")).content.decode()
     assert 'data-testid="my-targets"' in page and "25.0%" in page
+
+
+def test_two_directors_setting_the_same_target_from_the_board_the_second_is_refused(people, login):
+    at = periods.key("quarter", quarter())
+    url = reverse("targets:board") + f"?metric=won_amount&period=quarter&at={at}"
+    first, second = login(people.director), login(people.admin)
+
+    def seen(client):  # the board as each of them opened it
+        page = client.get(url).content.decode()
+        return re.search(r'name="seen" value="([^"]*)"', page)[1]
+
+    def set_east(client, amount, seen_value):
+        return client.post(
+            reverse("targets:set") + f"?metric=won_amount&period=quarter&at={at}",
+            {
+                "metric": "won_amount",
+                "period": "quarter",
+                "at": at,
+                "team": people.east.pk,
+                "amount": amount,
+                "seen": seen_value,
+            },
+            follow=True,
+        )
+
+    both_saw = seen(first), seen(second)  # no target for 华东 yet
+    set_east(first, "90000", both_saw[0])
+    refused = set_east(second, "150000", both_saw[1]).content.decode()
+    assert Target.objects.get(team=people.east).amount == 90000
+    assert "Reload" in refused or "重新加载" in refused or "刷新" in refused
+    # having seen 90,000, the second may change it
+    set_east(second, "150000", seen(second))
+    assert Target.objects.get(team=people.east).amount == 150000
