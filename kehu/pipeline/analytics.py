@@ -4,6 +4,7 @@ database over the actor's visible deals (filtered); Python only arranges a handf
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Avg, Count, F, Q, Sum
 from django.utils import timezone
@@ -135,11 +136,14 @@ def _days(later: str, earlier: str) -> str:
 
 def cycle_days(rows) -> float | None:
     """Average days from creation to winning, over won deals."""
-    sql, params = (
-        rows.filter(stage__kind=Stage.Kind.WON, closed_at__isnull=False)
-        .values("created_at", "closed_at")
-        .query.sql_with_params()
-    )
+    try:
+        sql, params = (
+            rows.filter(stage__kind=Stage.Kind.WON, closed_at__isnull=False)
+            .values("created_at", "closed_at")
+            .query.sql_with_params()
+        )
+    except EmptyResultSet:  # no deals at all (a team the actor may not open)
+        return None
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT AVG({_days('w.closed_at', 'w.created_at')}) FROM ({sql}) w", params)
         value = cursor.fetchone()[0]
@@ -168,11 +172,14 @@ def methods_by_outcome(rows) -> list[dict]:
     """Which follow-up methods went with won and with lost deals: the interactions with the
     deal's customer while the deal was open."""
     closed = rows.filter(stage__kind__in=[Stage.Kind.WON, Stage.Kind.LOST])
-    sql, params = (
-        closed.annotate(kind=F("stage__kind"))
-        .values("customer_id", "created_at", "closed_at", "kind")
-        .query.sql_with_params()
-    )
+    try:
+        sql, params = (
+            closed.annotate(kind=F("stage__kind"))
+            .values("customer_id", "created_at", "closed_at", "kind")
+            .query.sql_with_params()
+        )
+    except EmptyResultSet:  # no deals at all (a team the actor may not open)
+        return []
     q = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(

@@ -29,7 +29,10 @@ def visible_plans(actor, year: int):
         return plans.filter(
             company | Q(team_id__in=subtree) | Q(user__team_id__in=subtree) | Q(user=actor)
         )
-    return plans.filter(company | Q(team_id=actor.team_id) | Q(user=actor))
+    mine = company | Q(user=actor)
+    if actor.team_id:  # Q(team_id=None) would be every person's (team-less) row
+        mine |= Q(team_id=actor.team_id)
+    return plans.filter(mine)
 
 
 def get_plan(actor, pk) -> AnnualPlan:

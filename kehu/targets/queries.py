@@ -31,7 +31,10 @@ def visible_targets(actor):
         return rows.filter(
             company | Q(team_id__in=subtree) | Q(user__team_id__in=subtree) | Q(user=actor)
         )
-    return rows.filter(company | Q(team_id=actor.team_id) | Q(user=actor))
+    mine = company | Q(user=actor)
+    if actor.team_id:  # Q(team_id=None) would be every person's (team-less) row
+        mine |= Q(team_id=actor.team_id)
+    return rows.filter(mine)
 
 
 def get_target(actor, pk) -> Target:
