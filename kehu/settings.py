@@ -313,8 +313,12 @@ if KEHU_REDIS_URL:
 # transaction go there; writes and everything else stay on the primary. Tests mirror it.
 if os.environ.get("KEHU_REPLICA_DATABASE_URL"):
     DATABASES["replica"] = dj_database_url.parse(
-        os.environ["KEHU_REPLICA_DATABASE_URL"], conn_max_age=60
+        os.environ["KEHU_REPLICA_DATABASE_URL"], conn_max_age=60, conn_health_checks=True
     )
+    if DATABASES["replica"]["ENGINE"].endswith("postgresql"):
+        DATABASES["replica"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", envint("KEHU_DB_CONNECT_TIMEOUT", 5)
+        )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["kehu.core.db_router.ReplicaRouter"]
 # Background jobs use the task API (django-tasks) whatever runs them: KEHU_TASKS_BACKEND above
