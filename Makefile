@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 KEHU := $(BIN)/kehu
 
-.PHONY: run test setup system-packages lint format messages bench clean
+.PHONY: run test setup system-packages lint format messages bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,14 @@ format: setup
 
 bench: setup
 	$(BIN)/python bench/customer_list.py
+
+# Bad input, longer than per commit: the forms, the import parsers and the API (schemathesis)
+# with 500 random examples each instead of the few fixed ones CI runs.
+FUZZ_TESTS := tests/security/test_fuzz_forms.py tests/sheets/test_fuzz_parsers.py tests/api/test_schema.py
+fuzz: setup
+	KEHU_FUZZ_EXAMPLES=$${KEHU_FUZZ_EXAMPLES:-500} \
+	KEHU_STATIC_STORAGE=django.contrib.staticfiles.storage.StaticFilesStorage \
+	  $(BIN)/pytest -q --hypothesis-show-statistics $(FUZZ_TESTS)
 
 clean:
 	rm -rf $(VENV) node_modules var

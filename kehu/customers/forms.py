@@ -7,22 +7,48 @@ from kehu.accounts.models import Team, User
 from .models import Channel, Contact, Customer, Industry, Tag
 
 
+class ModelChoices(forms.ModelMultipleChoiceField):
+    """A choice of several by id where an id beyond 64 bits is an invalid choice like any
+    other unknown one (Django's pk__in check hands it to SQLite, which raises OverflowError)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                number = int(str(pk))
+            except ValueError:
+                continue  # Django refuses what is not a number itself
+            if not -(2**63) <= number < 2**63:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
 class CustomerForm(forms.ModelForm):
     """Field-level parsing only; normalisation and the business rules are in services so that
     the importer and the API get the same treatment."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=False,
+        # a damaged version cannot be shown to be current: refused like a stale one
+        error_messages={
+            "invalid": _("Someone changed this after you opened it. Reload it and try again.")
+        },
+    )
     confirm_duplicate = forms.BooleanField(
         label=_("This is a different customer, save anyway"), required=False
     )
-    tags = forms.ModelMultipleChoiceField(
+    tags = ModelChoices(
         label=_("tags"),
         queryset=Tag.objects.all(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
 
-    collaborators = forms.ModelMultipleChoiceField(
+    collaborators = ModelChoices(
         label=_("collaborators"),
         queryset=User.objects.none(),
         required=False,

@@ -15,9 +15,12 @@ class LogForm(forms.Form):
     feedback = forms.CharField(label=_("customer feedback"), max_length=2000, required=False)
     next_step = forms.CharField(label=_("next step"), max_length=200, required=False)
     next_on = forms.DateField(label=_("next follow-up"), required=False)
-    contact = forms.IntegerField(required=False)
-    followup = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    deal = forms.IntegerField(required=False)
+    # labelled: a rejected log names the fields it could not read
+    contact = forms.IntegerField(label=_("contact"), required=False)
+    followup = forms.IntegerField(
+        label=_("planned follow-up"), required=False, widget=forms.HiddenInput
+    )
+    deal = forms.IntegerField(label=_("deal"), required=False)
 
 
 class PlanForm(forms.Form):

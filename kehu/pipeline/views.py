@@ -86,6 +86,15 @@ def _visible_deal(request, pk) -> Deal:
     )
 
 
+def _seen_version(raw) -> int | None:
+    """The version the edit form carried; one that is not a number is never current (-1:
+    refused as stale), none at all skips the check."""
+    try:
+        return int(raw or 0) or None
+    except ValueError:
+        return -1
+
+
 def deal_detail(request, pk):
     deal = _visible_deal(request, pk)
     can_edit = access.can_edit_customer(request.user, deal.customer)
@@ -99,7 +108,7 @@ def deal_detail(request, pk):
                     request.user,
                     deal,
                     form.cleaned_data,
-                    version=int(request.POST.get("version") or 0) or None,
+                    version=_seen_version(request.POST.get("version")),
                 )
             except StaleEdit as exc:
                 messages.error(request, str(exc))

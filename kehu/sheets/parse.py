@@ -110,6 +110,8 @@ def parse_amount(value, *, unit_wan: bool = False) -> Decimal:
         except InvalidOperation as exc:  # pragma: no cover - the pattern admits only numbers
             raise ValueError(_("“%(value)s” is not an amount.") % {"value": raw}) from exc
         unit = (m[2] or "").lower()
+    if not number.is_finite():  # a NaN cell (NaN compares with nothing) or an infinity
+        raise ValueError(_("“%(value)s” is not an amount.") % {"value": text(value)})
     if unit in ("万", "万元", "w") or (not unit and unit_wan):
         number *= WAN
     elif unit in ("k", "千"):
@@ -148,7 +150,8 @@ def parse_int(value, *, low: int | None = None, high: int | None = None) -> int:
         number = Decimal(text(value).rstrip("分"))
     except InvalidOperation as exc:
         raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text(value)}) from exc
-    if number != number.to_integral_value():
+    # not NaN or an infinity, and not 1e999999999 (int() would build its billion digits)
+    if not number.is_finite() or number.adjusted() > 18 or number != number.to_integral_value():
         raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text(value)})
     result = int(number)
     if (low is not None and result < low) or (high is not None and result > high):

@@ -46,9 +46,14 @@ def _delimiter(content: str) -> str:
     head = "\n".join(content[:16384].splitlines()[:20])
     best, best_score = ",", 0
     for candidate in (",", "\t", ";"):
-        widths = Counter(
-            len(row) for row in csv.reader(io.StringIO(head), delimiter=candidate) if len(row) > 1
-        )
+        try:
+            widths = Counter(
+                len(row)
+                for row in csv.reader(io.StringIO(head, newline=""), delimiter=candidate)
+                if len(row) > 1
+            )
+        except csv.Error:  # not this one; reading the file says what is wrong with it
+            continue
         score = max(widths.values(), default=0)
         if score > best_score:
             best, best_score = candidate, score
@@ -57,8 +62,17 @@ def _delimiter(content: str) -> str:
 
 def _csv_rows(data: bytes) -> Iterator[list]:
     content = decode_csv(data)
-    for row in csv.reader(io.StringIO(content), delimiter=_delimiter(content)):
-        yield [cell if cell != "" else None for cell in row]
+    # newline="": a carriage return alone ends a line too (old Mac files) and one inside a
+    # quoted cell stays in it, as the csv module expects
+    rows = csv.reader(io.StringIO(content, newline=""), delimiter=_delimiter(content))
+    try:
+        for row in rows:
+            yield [cell if cell != "" else None for cell in row]
+    except csv.Error as exc:
+        raise SheetError(
+            _("This file could not be read as a spreadsheet: %(error)s")
+            % {"error": f"line {rows.line_num}: {exc}"}
+        ) from exc
 
 
 def _sheet_rows(data: bytes) -> Iterator[list]:

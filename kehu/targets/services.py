@@ -119,8 +119,19 @@ def set_target(
     return _change(actor, target, value, reason, version)
 
 
+def _stale(version, target: Target) -> bool:
+    """Whether the version a form carried is not the target's now (a version that is not a
+    number, from a damaged or forged form, is never current)."""
+    if version is None:
+        return False
+    try:
+        return int(version) != target.version
+    except (TypeError, ValueError):
+        return True
+
+
 def _change(actor, target: Target, value: Decimal, reason: str, version=None) -> Target:
-    if version is not None and int(version) != target.version:
+    if _stale(version, target):
         raise ValidationError(
             _("Someone changed this target after you opened it. Reload it and try again.")
         )
@@ -283,7 +294,7 @@ def set_allocation(actor, child: Target, amount, *, rebalance=True, reason="", v
         access.require(can_manage(actor, child))
         return _change(actor, child, _amount(amount, _step(child)), reason, version)
     access.require(can_decompose(actor, parent))
-    if version is not None and int(version) != child.version:
+    if _stale(version, child):
         raise ValidationError(
             _("Someone changed this target after you opened it. Reload it and try again.")
         )

@@ -95,17 +95,25 @@ def _seen_version(data, team, user) -> int | None:
         return 0
 
 
+def _pk(value: str) -> int:
+    """An id from a form; anything else is no such thing (404)."""
+    try:
+        return int(value)
+    except ValueError:
+        raise Http404 from None
+
+
 @require_POST
 def set_target(request):
     metric, kind, start = _period(request)
     data = request.POST
     team = user = None
     if data.get("user"):
-        user = User.objects.filter(pk=data["user"]).first()
+        user = User.objects.filter(pk=_pk(data["user"])).first()
         if user is None:
             raise Http404
     elif data.get("team"):
-        team = Team.objects.filter(pk=data["team"]).first()
+        team = Team.objects.filter(pk=_pk(data["team"])).first()
         if team is None:
             raise Http404
     if not services.can_manage(request.user, team=team, user=user):

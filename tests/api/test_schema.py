@@ -2,6 +2,8 @@
 from the schema (deterministic), sent through the Django WSGI app to the test database with a
 director's token. No response may be a 5xx or break the documented schema."""
 
+import os
+
 import pytest
 import schemathesis
 from django.core import signals
@@ -60,10 +62,15 @@ def director_token(people, data):
     return create_token(people.director, "schemathesis")[1]
 
 
+# 15 examples an operation per commit (the same ones each run); `make fuzz` sets
+# KEHU_FUZZ_EXAMPLES=500 for a longer, random search
+EXAMPLES = int(os.environ.get("KEHU_FUZZ_EXAMPLES", "15"))
+
+
 @schema.parametrize()
 @settings(
-    max_examples=15,
-    derandomize=True,
+    max_examples=EXAMPLES,
+    derandomize="KEHU_FUZZ_EXAMPLES" not in os.environ,
     deadline=None,
     database=None,
     suppress_health_check=list(HealthCheck),
