@@ -161,6 +161,11 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("KEHU_SQLITE_PATH", str(VAR_DIR / "kehu.sqlite3")),
+            # one connection per worker kept between requests, as on PostgreSQL: opening the
+            # file and running the PRAGMAs again on every request costs the session read as
+            # much again
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):

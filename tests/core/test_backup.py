@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import translation
 
 from kehu.core import backup
 
@@ -29,6 +30,13 @@ BUSY_TABLES = [
     "sales_orderline",
     "core_auditevent",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages below are matched in English (the default language is Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 def _run(*args, **kwargs) -> str:
