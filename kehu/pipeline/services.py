@@ -157,12 +157,20 @@ def reset_probability(actor, deal: Deal) -> Deal:
 
 
 @transaction.atomic
-def move_stage(actor, deal: Deal, stage: Stage, lost_reason: str = "") -> Deal:
+def move_stage(
+    actor, deal: Deal, stage: Stage, lost_reason: str = "", from_stage: int | None = None
+) -> Deal:
     """Moves the deal (the kanban's drop): recorded with time and actor; losing needs a reason;
-    the probability follows the stage unless set by hand; winning makes the customer 成交."""
+    the probability follows the stage unless set by hand; winning makes the customer 成交.
+    `from_stage`: the stage the mover saw it in; if someone moved it since, StaleEdit."""
     deal = editable_deal(
         actor, Deal.objects.select_for_update().select_related("stage", "customer").get(pk=deal.pk)
     )
+    if from_stage is not None and from_stage != deal.stage_id and stage.pk != deal.stage_id:
+        raise StaleEdit(
+            _("Someone moved this deal to “%(stage)s” after you opened the page; reload it.")
+            % {"stage": deal.stage.name}
+        )
     if not stage.active:
         raise ValidationError({"stage": [_("This stage is no longer used.")]})
     if stage.pk == deal.stage_id:

@@ -138,10 +138,19 @@ def deal_move(request, pk):
     """A drop on the board (JSON for the board's script) or a stage button (redirect)."""
     deal = _visible_deal(request, pk)
     stage = get_object_or_404(Stage, pk=request.POST.get("stage"))
+    seen = request.POST.get("from", "")
     try:
         deal = services.move_stage(
-            request.user, deal, stage, lost_reason=request.POST.get("lost_reason", "")
+            request.user,
+            deal,
+            stage,
+            lost_reason=request.POST.get("lost_reason", ""),
+            from_stage=int(seen) if seen.isdigit() else None,
         )
+    except StaleEdit as exc:
+        if request.headers.get("Accept") == "application/json":
+            return JsonResponse({"error": str(exc)}, status=409)
+        messages.error(request, str(exc))
     except ValidationError as exc:
         if request.htmx or request.headers.get("Accept") == "application/json":
             return JsonResponse({"error": " ".join(exc.messages)}, status=422)

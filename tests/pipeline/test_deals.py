@@ -113,6 +113,35 @@ def test_dropping_on_the_board_moves_the_deal_or_explains(people, deal, stages, 
     assert refused.status_code == 422 and refused.json()["error"]
 
 
+def test_a_card_someone_moved_since_the_board_opened_is_refused_not_moved(
+    people, deal, stages, login
+):
+    rep, manager = login(people.rep), login(people.manager)
+    seen = stages["初步接触"].pk  # both boards show the deal here
+    moved = manager.post(
+        f"/deals/{deal.pk}/move/",
+        {"stage": stages["报价"].pk, "from": seen},
+        HTTP_ACCEPT="application/json",
+    )
+    assert moved.status_code == 200
+    stale = rep.post(
+        f"/deals/{deal.pk}/move/",
+        {"stage": stages["需求分析"].pk, "from": seen},
+        HTTP_ACCEPT="application/json",
+    )
+    assert stale.status_code == 409 and "报价" in stale.json()["error"]
+    deal.refresh_from_db()
+    assert deal.stage == stages["报价"]
+    assert StageChange.objects.filter(deal=deal).count() == 2  # created, then the manager's
+    # the same stale move from the deal page's buttons: a message, nothing moved
+    page = rep.post(
+        f"/deals/{deal.pk}/move/", {"stage": stages["需求分析"].pk, "from": seen}, follow=True
+    )
+    assert "报价" in page.content.decode()
+    deal.refresh_from_db()
+    assert deal.stage == stages["报价"]
+
+
 def test_deal_pages_create_and_edit(people, stages, login):
     customer = people.customer(people.rep, "宁波海纳贸易有限公司")
     client = login(people.rep)

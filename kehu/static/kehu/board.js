@@ -18,7 +18,8 @@
       onEnd(event) {
         if (event.from === event.to) return;
         const item = event.item;
-        const body = new URLSearchParams({ stage: event.to.dataset.stage });
+        // the stage it was seen in: a card someone else moved meanwhile is refused, not moved
+        const body = new URLSearchParams({ stage: event.to.dataset.stage, from: event.from.dataset.stage });
         if (event.to.dataset.kind === "lost") {
           const reason = window.prompt(lostPrompt);
           if (!reason) { fail(lostPrompt, item, event.from, event.oldIndex); return; }
