@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kehu.accounts import access
+from kehu.core import leases
 from kehu.core.bulk import paused_gc
 
 from . import importer
@@ -65,12 +66,42 @@ def upload(
     return dry_run(actor, batch, rows=every_row)
 
 
-def check(batch_id: int) -> ImportBatch:
-    """The background dry run of a large upload, claimed once."""
-    batch = ImportBatch.objects.select_related("created_by").get(pk=batch_id)
-    if batch.status != ImportBatch.Status.CHECKING:
-        return batch
+def _check_lease(batch_id: int) -> str:
+    return f"import-check-{batch_id}"
 
+
+def check(batch_id: int) -> ImportBatch:
+    """The background dry run of a large upload, run once (however many workers pick it up).
+    Claimed by setting its progress to 1 under a lease: a check whose process died shows as
+    progress without a lease, and `recover_stale_checks` queues it again."""
+    with leases.holding(_check_lease(batch_id)) as held:
+        claimed = held and ImportBatch.objects.filter(
+            pk=batch_id, status=ImportBatch.Status.CHECKING, progress=0
+        ).update(progress=1)
+        batch = ImportBatch.objects.select_related("created_by").get(pk=batch_id)
+        if not claimed:
+            return batch
+        return _check(batch_id, batch)
+
+
+@leases.on_recovery
+def recover_stale_checks() -> int:
+    """Queues again the background dry runs whose process died half-way (`kehu worker` calls
+    this): a dry run writes nothing but the batch's preview, so it simply runs again."""
+    from .tasks import check_import
+
+    started = ImportBatch.objects.filter(status=ImportBatch.Status.CHECKING, progress__gte=1)
+    requeued = 0
+    for pk in started.values_list("pk", flat=True):
+        if leases.alive(_check_lease(pk)):
+            continue
+        if started.filter(pk=pk).update(progress=0):
+            check_import.enqueue(pk)
+            requeued += 1
+    return requeued
+
+
+def _check(batch_id: int, batch: ImportBatch) -> ImportBatch:
     def progress(count):
         ImportBatch.objects.filter(pk=batch_id).update(progress=count)
 
@@ -83,6 +114,11 @@ def check(batch_id: int) -> ImportBatch:
         )
         batch.refresh_from_db()
         return batch
+    except Exception as exc:  # a bug, not the file: failed (shown), not retried for ever
+        ImportBatch.objects.filter(pk=batch_id).update(
+            status=ImportBatch.Status.FAILED, error=str(exc)[:2000]
+        )
+        raise
 
 
 def _saved_fields(actor, kind: str, headers: list[str]) -> list | None:
