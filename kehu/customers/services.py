@@ -167,7 +167,12 @@ def update_customer(
 ) -> Customer:
     """Saves changed fields. `version` is the version the editor started from: if someone else
     saved since, StaleEdit is raised and nothing is written."""
-    current = access.editable_customers(actor).select_for_update().filter(pk=customer.pk).first()
+    current = (
+        access.editable_customers(actor)
+        .select_for_update(no_key=True)
+        .filter(pk=customer.pk)
+        .first()
+    )
     if current is None:
         raise access.AccessDenied(_("You cannot change this customer."))
     if version is not None and current.version != version:

@@ -84,7 +84,11 @@ def start(deal: Deal, stage: Stage, now=None) -> list[Milestone]:
 @transaction.atomic
 def complete(actor, milestone: Milestone) -> Milestone:
     """Its owner, or anyone who may change the deal's customer, marks it done."""
-    milestone = Milestone.objects.select_for_update().select_related("deal").get(pk=milestone.pk)
+    milestone = (
+        Milestone.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("deal")
+        .get(pk=milestone.pk)
+    )
     if milestone.owner_id != actor.pk:
         access.get_customer(actor, milestone.deal.customer_id, write=True)
     if milestone.done_at:

@@ -126,7 +126,7 @@ def editable_deal(actor, deal: Deal) -> Deal:
 def update_deal(actor, deal: Deal, data: dict, version: int | None = None) -> Deal:
     """Changes a deal's details (not its stage: move_stage does that). A typed probability
     different from the stage's is kept through later stage moves until reset."""
-    deal = editable_deal(actor, Deal.objects.select_for_update().get(pk=deal.pk))
+    deal = editable_deal(actor, Deal.objects.select_for_update(no_key=True).get(pk=deal.pk))
     if version is not None and deal.version != version:
         raise StaleEdit(_("Someone changed this deal after you opened it; reload and retry."))
     errors: dict = {}
@@ -147,7 +147,10 @@ def update_deal(actor, deal: Deal, data: dict, version: int | None = None) -> De
 @transaction.atomic
 def reset_probability(actor, deal: Deal) -> Deal:
     deal = editable_deal(
-        actor, Deal.objects.select_for_update().select_related("stage").get(pk=deal.pk)
+        actor,
+        Deal.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("stage")
+        .get(pk=deal.pk),
     )
     deal.probability, deal.probability_manual = deal.stage.probability, False
     deal.version = F("version") + 1
@@ -164,7 +167,10 @@ def move_stage(
     the probability follows the stage unless set by hand; winning makes the customer 成交.
     `from_stage`: the stage the mover saw it in; if someone moved it since, StaleEdit."""
     deal = editable_deal(
-        actor, Deal.objects.select_for_update().select_related("stage", "customer").get(pk=deal.pk)
+        actor,
+        Deal.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("stage", "customer")
+        .get(pk=deal.pk),
     )
     if from_stage is not None and from_stage != deal.stage_id and stage.pk != deal.stage_id:
         raise StaleEdit(

@@ -2,7 +2,9 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from kehu.customers.models import Customer
 from kehu.pipeline import queries, services
@@ -249,3 +251,16 @@ def test_a_stale_deal_form_is_refused_with_a_message(people, deal, login):
     assert len(told) == 1 and "ERP 升级" not in told[0]  # the stale-form message
     deal.refresh_from_db()
     assert deal.title == "ERP 升级（二期）"
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks: SQLite serialises whole transactions"
+)
+def test_a_move_locks_only_the_deal_row_so_concurrent_moves_cannot_deadlock(people, deal, stages):
+    """Locking the joined stage and customer rows too (FOR UPDATE with select_related) made two
+    moves into the same stage deadlock on PostgreSQL under load (bench/load.py): each held a
+    stage row the other's stage-history insert needed a key-share lock on."""
+    with CaptureQueriesContext(connection) as queries:
+        services.move_stage(people.rep, deal, stages["报价"])
+    locks = [q["sql"] for q in queries if " FOR " in q["sql"] and "SELECT" in q["sql"]]
+    assert locks and all('FOR NO KEY UPDATE OF "pipeline_deal"' in sql for sql in locks), locks
