@@ -14,6 +14,8 @@ mobiles), and copies the template for each measurement:
   (importer.commit, in-process: KEHU_IMPORT_SYNC_ROWS is raised), which creates every row;
 - the floor: python-calamine reading the same file plus one `executemany` INSERT of the name and
   the columns that map directly into the same customers table, in one transaction;
+- the same-data floor: the same, plus the contact (name, title, phone) and the tag links each
+  row holds, into the tables Kehu keeps them in (still no matching, search text, audit or undo);
 - django-import-export: tablib (openpyxl) reading the file, a ModelResource mapping the name and
   five columns by their Chinese headers, `import_data(dataset, dry_run=False)`. Timed on 10,000
   rows first; when the whole sheet would take over 6 minutes it is extrapolated linearly (and
