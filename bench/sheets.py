@@ -44,6 +44,7 @@ import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -273,9 +274,32 @@ def phase_kehu_commit(args) -> dict:
     }
 
 
+WAN = Decimal(10000)
+
+
+FLOOR_COLUMNS = ("客户名称", "客户分级", "核心需求", "历史合作金额（万元）", "最后跟进时间")
+
+
+def floor_customer(row, columns: tuple, fixed: tuple, stamp) -> tuple:
+    """A floor's customer row: the five columns that map straight from the sheet (`columns`:
+    their indexes, FLOOR_COLUMNS' order), then the fixed ones (owner, team, NOT NULL defaults)
+    and the stamps."""
+    name, tier, needs, amount, last = columns
+    return (
+        row[name],
+        row[tier],
+        row[needs],
+        str(Decimal(str(row[amount])) * WAN),
+        str(row[last]),
+        *fixed,
+        stamp,
+        stamp,
+        1,
+    )
+
+
 def phase_floor(args) -> dict:
     """python-calamine + one executemany: the least any import of this sheet can do."""
-    from decimal import Decimal
 
     from django.db import connection, transaction
     from django.utils import timezone
@@ -286,7 +310,6 @@ def phase_floor(args) -> dict:
     director = User.objects.get(username="director")
     data = Path(args.file).read_bytes()
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
-    wan = Decimal(10000)
     columns = [
         "name",
         "tier",
@@ -319,26 +342,12 @@ def phase_floor(args) -> dict:
     t0 = time.perf_counter()
     rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).iter_rows()
     at = {h: i for i, h in enumerate(next(rows))}
-    name, tier, needs = at["客户名称"], at["客户分级"], at["核心需求"]
-    amount, last = at["历史合作金额（万元）"], at["最后跟进时间"]
+    columns = tuple(at[h] for h in FLOOR_COLUMNS)
     fixed = (director.pk, director.team_id, "company", "", "", "", "", "lead", "", "", "", "", "")
 
-    def values():
-        for row in rows:
-            yield (
-                row[name],
-                row[tier],
-                row[needs],
-                str(Decimal(str(row[amount])) * wan),
-                str(row[last]),
-                *fixed,
-                stamp,
-                stamp,
-                1,
-            )
-
+    values = (floor_customer(row, columns, fixed, stamp) for row in rows)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, values())
+        cursor.executemany(sql, values)
     seconds = time.perf_counter() - t0
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM customers_customer")
@@ -352,7 +361,6 @@ def phase_floor_full(args) -> dict:
     title, phone) and its tag links (tags split on 、,， and created once). Still no parsing
     beyond that, no matching, no search text, audit or undo records."""
     import re
-    from decimal import Decimal
 
     from django.db import connection, transaction
     from django.utils import timezone
@@ -363,7 +371,6 @@ def phase_floor_full(args) -> dict:
     director = User.objects.get(username="director")
     data = Path(args.file).read_bytes()
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
-    wan = Decimal(10000)
     columns = ["id", "name", "tier", "core_needs", "cooperation_amount", "last_contact_at"]
     columns += ["owner_id", "team_id", "kind", "province", "city", "size", "address", "status"]
     columns += ["product_preferences", "notes", "name_key", "name_pinyin", "search_text"]
@@ -382,26 +389,12 @@ def phase_floor_full(args) -> dict:
     t0 = time.perf_counter()
     rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).iter_rows()
     at = {h: i for i, h in enumerate(next(rows))}
-    name, tier, needs = at["客户名称"], at["客户分级"], at["核心需求"]
-    amount, last = at["历史合作金额（万元）"], at["最后跟进时间"]
+    columns = tuple(at[h] for h in FLOOR_COLUMNS)
     person, title, phone, tags = at["联系人"], at["职位"], at["联系方式"], at["标签"]
     fixed = (director.pk, director.team_id, "company", "", "", "", "", "lead", "", "", "", "", "")
     customers, contacts, links = [], [], []
     for cid, row in enumerate(rows, start=1):
-        customers.append(
-            (
-                cid,
-                row[name],
-                row[tier],
-                row[needs],
-                str(Decimal(str(row[amount])) * wan),
-                str(row[last]),
-                *fixed,
-                stamp,
-                stamp,
-                1,
-            )
-        )
+        customers.append((cid, *floor_customer(row, columns, fixed, stamp)))
         contacts.append((cid, row[person], row[title], str(row[phone]), True, stamp, stamp))
         links += [(cid, t) for t in split.split(row[tags]) if t]
     with transaction.atomic(), connection.cursor() as cursor:

@@ -360,3 +360,12 @@ __all__ = [
     "fingerprint",
     "text_of",
 ]
+
+
+def assert_rules_cover(found: dict, rules: dict, what: str) -> None:
+    """Every endpoint found (name → where) has a rule, and every rule an endpoint: a new URL or
+    API operation without a rule fails here, naming it."""
+    missing = sorted(f"{key} ({found[key]})" for key in found if key not in rules)
+    assert not missing, f"{what} with no rule in the access matrix: " + ", ".join(missing)
+    stale = sorted(set(rules) - set(found))
+    assert not stale, f"rules for {what} that no longer exist: " + ", ".join(stale)

@@ -22,8 +22,8 @@ from tests.security.matrix import (
     SECRET,
     SEES_A,
     SIGNED_IN,
-    ScenarioDB,
     api_client_for,
+    assert_rules_cover,
     changes,
     fingerprint,
     text_of,
@@ -139,17 +139,7 @@ def operations() -> dict[str, str]:
 
 
 def test_every_api_operation_has_a_rule_and_every_rule_an_operation():
-    ops = operations()
-    missing = sorted(f"{key} ({ops[key]})" for key in ops if key not in RULES)
-    assert not missing, "API operations with no rule in the access matrix: " + ", ".join(missing)
-    stale = sorted(set(RULES) - set(ops))
-    assert not stale, "rules for API operations that no longer exist: " + ", ".join(stale)
-
-
-@pytest.fixture(scope="module")
-def scenario(django_db_setup, django_db_blocker):
-    with ScenarioDB(django_db_blocker) as s:
-        yield s
+    assert_rules_cover(operations(), RULES, "API operations")
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from tests.security.matrix import (
     SEES_A,
     SIGNED_IN,
     Scenario,
-    ScenarioDB,
+    assert_rules_cover,
     changes,
     client_for,
     fingerprint,
@@ -528,20 +528,10 @@ def routed() -> dict[str, str]:
 
 
 def test_every_url_has_a_rule_and_every_rule_a_url():
-    urls = routed()
-    missing = sorted(f"{name} ({route})" for name, route in urls.items() if name not in RULES)
-    assert not missing, "URLs with no rule in the access matrix: " + ", ".join(missing)
-    stale = sorted(set(RULES) - set(urls))
-    assert not stale, "rules for URLs that no longer exist: " + ", ".join(stale)
+    assert_rules_cover(routed(), RULES, "URLs")
 
 
 # --- the matrix -------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def scenario(django_db_setup, django_db_blocker):
-    with ScenarioDB(django_db_blocker) as s:
-        yield s
-
-
 def _fill(value, s):
     if isinstance(value, str) and "{today" in value:
         return value.format(today=s.today)
