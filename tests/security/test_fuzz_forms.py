@@ -8,13 +8,12 @@ answer with a redirect, a message of error level is shown on the next page.
 Examples per form: 30 by default (derandomized, so CI runs the same ones); KEHU_FUZZ_EXAMPLES=500
 (`make fuzz`) runs more, randomly."""
 
-import os
 from decimal import Decimal
 
 import pytest
 from django.contrib.messages import constants as message_levels
 from django.utils.html import escape
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from kehu.customers.models import Contact, Customer
@@ -24,15 +23,7 @@ from kehu.pipeline.services import create_deal, ensure_default_stages
 from kehu.targets import services as target_services
 from kehu.targets.models import Target
 from tests.conftest import client_for
-
-EXAMPLES = int(os.environ.get("KEHU_FUZZ_EXAMPLES", "30"))
-fuzz = settings(
-    max_examples=EXAMPLES,
-    derandomize="KEHU_FUZZ_EXAMPLES" not in os.environ,
-    deadline=None,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+from tests.fuzzing import fuzz
 
 # what people type, paste and what attackers send; no lone surrogates (not encodable in a POST)
 text = st.text(st.characters(exclude_categories=["Cs"]), max_size=120)

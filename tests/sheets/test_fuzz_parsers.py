@@ -8,12 +8,11 @@ tests/sheets/test_parse.py checks the values read; this file only what comes bac
 Examples per test: 30 by default (derandomized); KEHU_FUZZ_EXAMPLES=500 (`make fuzz`) runs more."""
 
 import math
-import os
 from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from kehu.core.text import is_valid_email, is_valid_phone, normalize_email, normalize_phone
@@ -28,15 +27,7 @@ from kehu.sheets.reader import (
     match_header,
     read_rows,
 )
-
-EXAMPLES = int(os.environ.get("KEHU_FUZZ_EXAMPLES", "30"))
-fuzz = settings(
-    max_examples=EXAMPLES,
-    derandomize="KEHU_FUZZ_EXAMPLES" not in os.environ,
-    deadline=None,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+from tests.fuzzing import fuzz
 
 odd_text = st.sampled_from(
     [
