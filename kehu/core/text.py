@@ -5,6 +5,7 @@ import re
 from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
+from pypinyin.constants import PHRASES_DICT
 from pypinyin.seg import mmseg
 
 # Longest first, so "股份有限公司" is removed before "有限公司".
@@ -180,16 +181,43 @@ def _word_pinyin(word: str) -> tuple[str, str]:
 
 
 def pinyin_by_words(name: str) -> tuple[str, str]:
-    """pinyin_forms(name) in ~8 µs instead of ~200: pypinyin cuts a name into dictionary
+    """pinyin_forms(name) in a few µs instead of ~200: pypinyin cuts a name into dictionary
     phrases and single characters (forward maximum matching) and reads each piece on its own,
     so the name's pinyin is the pieces' pinyin joined, and company names share a few thousand
-    pieces. (Joining the pinyin of arbitrary parts is not the same: "郑州|长城" reads as 州长,
-    zhou-zhang.)"""
+    pieces and endings. (Joining the pinyin of arbitrary parts is not the same: "郑州|长城"
+    reads as 州长, zhou-zhang.)"""
     text = clean_text(name).lower()
     if not text:
         return "", ""
-    full, initials = zip(*(_word_pinyin(w) for w in mmseg.seg.cut(text)), strict=True)
-    return "".join(full), "".join(initials)
+    if len(text) > 500:  # a piece a call: keep far from the recursion limit
+        return pinyin_forms.__wrapped__(text)
+    return _tail_pinyin(text)
+
+
+@lru_cache(maxsize=65536)
+def _tail_pinyin(remain: str) -> tuple[str, str]:
+    """The pinyin of what is left of a name: pypinyin's segmenter (`mmseg.Seg.cut`, strict
+    mode) step for step, one piece at a time, so that an ending many names share ("科技有限公司")
+    is cut and read once. bulk_pinyin_reader checks it still agrees with pypinyin."""
+    prefixes, phrases = mmseg.seg._prefix_set._set, PHRASES_DICT
+    last = 0  # length of the longest dictionary phrase starting the text
+    for index in range(len(remain)):
+        word = remain[: index + 1]
+        if word not in prefixes:
+            cut = last or 1
+            break
+        if word in phrases:
+            last = index + 1
+    else:  # the whole text is the start of some phrase
+        if not last:  # and no phrase itself: each character on its own
+            full, initials = zip(*(_word_pinyin(c) for c in remain), strict=True)
+            return "".join(full), "".join(initials)
+        cut = last
+    full, initials = _word_pinyin(remain[:cut])
+    if cut == len(remain):
+        return full, initials
+    rest_full, rest_initials = _tail_pinyin(remain[cut:])
+    return full + rest_full, initials + rest_initials
 
 
 _PINYIN_SAMPLE = [

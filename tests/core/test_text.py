@@ -3,6 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kehu.core.text import (
+    bulk_pinyin_reader,
     clean_company_name,
     clean_text,
     is_valid_email,
@@ -10,6 +11,7 @@ from kehu.core.text import (
     name_key,
     normalize_email,
     normalize_phone,
+    pinyin_by_words,
     pinyin_forms,
     search_document,
     to_half_width,
@@ -188,3 +190,18 @@ def test_search_document_parts_are_unique_lower_case_and_hold_the_phones(name, p
     assert len(parts) == len(set(parts))
     assert doc == doc.lower()
     assert all(p in parts for p in phones)
+
+
+# polyphonic characters (长 重 行 乐 都 调 藏 还 参 朝 会), the starts of phrases that are not
+# phrases themselves, Latin letters and digits: the word-by-word reader must read as pypinyin
+@given(
+    st.text(
+        alphabet="长重行乐银都调解会藏还参差朝阳郑州长城成都工程设计有限公司AB 1（）", max_size=24
+    )
+)
+def test_the_bulk_pinyin_reader_reads_as_pypinyin(text):
+    assert pinyin_by_words(text) == pinyin_forms.__wrapped__(text)
+
+
+def test_imports_use_the_word_by_word_pinyin_reader():
+    assert bulk_pinyin_reader() is pinyin_by_words
