@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 
 from django.db import connection
+from django.utils import timezone
 
 
 def _q(name: str) -> str:
@@ -112,6 +113,23 @@ def reserve_ids(table: str, count: int) -> list[int]:
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {_q(table)}")
         start = cursor.fetchone()[0] + 1
     return list(range(start, start + count))
+
+
+def local_datetimes(tz=None):
+    """A function taking a datetime to what the raw cursor stores for a DateTimeField, naive
+    ones (read from a sheet) being local time (`tz`, the current zone by default): what
+    `adapt_datetimefield_value` does, at a fraction of its cost per value."""
+    tz = tz or timezone.get_current_timezone()
+    if connection.vendor != "sqlite":  # the driver takes aware datetimes as they are
+        return lambda value: value.replace(tzinfo=tz) if value.tzinfo is None else value
+    stored = connection.timezone  # SQLite keeps naive text in the connection's zone (UTC)
+
+    def adapt(value):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=tz)
+        return str(value.astimezone(stored).replace(tzinfo=None))
+
+    return adapt
 
 
 @contextmanager

@@ -324,55 +324,83 @@ ZERO = Decimal("0.00")
 # --- the dry run's rows, kept for the commit ---------------------------------------------------
 # Parsing is a third of an import's time; the commit reads the rows the dry run parsed (the same
 # file and mapping, so the same values) and only matches them again against the database as it
-# is now. Plain JSON: money as text, times as ISO text, owners by id.
-def encode_rows(rows: list[ParsedRow]) -> bytes:
-    def plain(values: dict) -> dict:
-        out = dict(values)
-        if "owner" in out:
-            out["owner"] = out["owner"].pk
-        for key in MONEY_FIELDS:
-            if key in out:
-                out[key] = str(out[key])
-        if "last_contact_at" in out:
-            out["last_contact_at"] = out["last_contact_at"].isoformat()
-        return out
+# is now. Plain JSON by column (each key once, not once a row): money as text, times as ISO
+# text, owners by id, a blank cell as null.
+ROWS_FORMAT = 2
 
-    data = [
-        [
-            r.number,
-            plain(r.values),
-            r.contact,
-            r.tags,
-            r.key_id,
-            [[p.column, p.message] for p in r.problems[: r.parse_problems]],
-            r.name_key,
+
+def encode_rows(rows: list[ParsedRow]) -> bytes:
+    def column(source: str, key: str) -> list:
+        return [getattr(r, source).get(key) for r in rows]
+
+    values = {k: column("values", k) for k in sorted({k for r in rows for k in r.values})}
+    if "owner" in values:
+        values["owner"] = [None if o is None else o.pk for o in values["owner"]]
+    for key in MONEY_FIELDS:
+        if key in values:
+            values[key] = [None if v is None else str(v) for v in values[key]]
+    if "last_contact_at" in values:
+        values["last_contact_at"] = [
+            None if v is None else v.isoformat() for v in values["last_contact_at"]
         ]
-        for r in rows
-    ]
+    data = {
+        "format": ROWS_FORMAT,
+        "numbers": [r.number for r in rows],
+        "values": values,
+        "contact": {k: column("contact", k) for k in sorted({k for r in rows for k in r.contact})},
+        "tags": [r.tags or None for r in rows],
+        "key_id": [r.key_id for r in rows],
+        "problems": {
+            i: [[p.column, p.message] for p in r.problems[: r.parse_problems]]
+            for i, r in enumerate(rows)
+            if r.parse_problems
+        },
+        "name_key": [r.name_key for r in rows],
+    }
     return zlib.compress(json.dumps(data, ensure_ascii=False).encode(), 1)
 
 
-def decode_rows(data: bytes, reader: "CustomerRowReader") -> list[ParsedRow]:
-    """The rows `encode_rows` kept; an owner who has left since becomes the row's problem."""
-    by_pk = {u.pk: u for u in reader.owners().values() if u is not None}
+_LEFT = object()  # an owner who has left since the dry run
+
+
+def decode_rows(data: bytes, reader: "CustomerRowReader") -> list[ParsedRow] | None:
+    """The rows `encode_rows` kept (None when they were kept in another format: read the file
+    again); an owner who has left since becomes the row's problem."""
+    data = json.loads(zlib.decompress(data))
+    if not isinstance(data, dict) or data.get("format") != ROWS_FORMAT:
+        return None
+    values = data["values"]
+    if "owner" in values:
+        by_pk = {u.pk: u for u in reader.owners().values() if u is not None}
+        values["owner"] = [None if o is None else by_pk.get(o, _LEFT) for o in values["owner"]]
+    for key in MONEY_FIELDS:
+        if key in values:
+            values[key] = [None if v is None else Decimal(v) for v in values[key]]
+    if "last_contact_at" in values:
+        values["last_contact_at"] = [
+            None if v is None else datetime.fromisoformat(v) for v in values["last_contact_at"]
+        ]
+    value_columns = list(values.items())
+    contact_columns = list(data["contact"].items())
+    problems = {int(i): p for i, p in data["problems"].items()}
     owner_label = str(CUSTOMERS.column("owner").label)
     rows = []
-    for number, values, contact, tags, key_id, problems, key in json.loads(zlib.decompress(data)):
-        row = ParsedRow(number, values, contact, tags, key_id)
-        row.problems = [RowProblem(c, m) for c, m in problems]
-        row.parse_problems = len(problems)
+    for i, (number, tags, key_id, key) in enumerate(
+        zip(data["numbers"], data["tags"], data["key_id"], data["name_key"], strict=True)
+    ):
+        row = ParsedRow(
+            number,
+            {k: column[i] for k, column in value_columns if column[i] is not None},
+            {k: column[i] for k, column in contact_columns if column[i] is not None},
+            tags or [],
+            key_id,
+        )
+        if i in problems:
+            row.problems = [RowProblem(c, m) for c, m in problems[i]]
+            row.parse_problems = len(row.problems)
         row.__dict__["_key"] = key
-        if "owner" in values:
-            owner = by_pk.get(values["owner"])
-            if owner is None:
-                del values["owner"]
-                row.problems.append(RowProblem(owner_label, _("This person has left.")))
-            else:
-                values["owner"] = owner
-        for money in MONEY_FIELDS:
-            if money in values:
-                values[money] = Decimal(values[money])
-        if "last_contact_at" in values:
-            values["last_contact_at"] = datetime.fromisoformat(values["last_contact_at"])
+        if row.values.get("owner") is _LEFT:
+            del row.values["owner"]
+            row.problems.append(RowProblem(owner_label, _("This person has left.")))
         rows.append(row)
     return rows

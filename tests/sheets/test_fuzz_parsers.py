@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from kehu.core.text import is_valid_email, is_valid_phone, normalize_email, normalize_phone
 from kehu.sheets import parse
-from kehu.sheets.customer_rows import CustomerRowReader, ParsedRow
+from kehu.sheets.customer_rows import CustomerRowReader, ParsedRow, decode_rows, encode_rows
 from kehu.sheets.kinds import CUSTOMERS
 from kehu.sheets.reader import (
     SheetError,
@@ -274,3 +274,20 @@ def test_a_csv_with_stray_carriage_returns_is_read_or_refused_with_a_message(dat
         assert str(exc).strip()
     else:
         assert all(isinstance(row, list) for row in rows)
+
+
+def test_the_rows_a_dry_run_keeps_come_back_as_they_were_read(reader):
+    width = len(reader.fields)
+
+    @fuzz
+    @given(rows=st.lists(st.lists(cells, min_size=0, max_size=width), min_size=1, max_size=4))
+    def check(rows):
+        read = [reader.read(n, cells) for n, cells in enumerate(rows, start=2)]
+        kept = decode_rows(encode_rows(read), reader)
+        assert [
+            (r.number, r.values, r.contact, r.tags, r.key_id, r.name_key, r.problems) for r in kept
+        ] == [
+            (r.number, r.values, r.contact, r.tags, r.key_id, r.name_key, r.problems) for r in read
+        ]
+
+    check()

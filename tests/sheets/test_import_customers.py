@@ -1,5 +1,6 @@
 """Importing the customer base table (表1) the way people keep it."""
 
+import zlib
 from datetime import datetime
 from decimal import Decimal
 
@@ -286,6 +287,18 @@ def test_commit_reads_the_rows_the_dry_run_parsed_and_matches_them_afresh(people
     yunfan = Customer.objects.get(name="杭州云帆科技有限公司")
     assert yunfan.cooperation_amount == Decimal("125000.00") and yunfan.owner == people.rep
     assert timezone.localtime(yunfan.last_contact_at).date().isoformat() == "2023-10-15"
+
+
+def test_rows_kept_in_an_older_format_are_read_from_the_file_again(people, upload, commit):
+    batch = upload(people.director, xlsx(seed_rows()))
+    # a preview made before an upgrade: its rows are in a shape this version does not read
+    ImportBatch.objects.filter(pk=batch.pk).update(parsed=zlib.compress(b'[[2, {"name": "x"}]]'))
+    batch.refresh_from_db()
+    batch = commit(people.director, batch)
+    assert batch.summary["created"] == 2
+    assert Customer.objects.get(name="杭州云帆科技有限公司").cooperation_amount == Decimal(
+        "125000.00"
+    )
 
 
 def test_an_owner_who_left_after_the_dry_run_is_the_rows_error(people, upload, commit):
