@@ -75,11 +75,14 @@ def clean_text(value: str | None) -> str:
     return " ".join(to_half_width(value).split())  # split(): runs of any white space
 
 
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+
+
 def clean_company_name(value: str | None) -> str:
     """What we store as the name: half width, trimmed, Chinese brackets kept as typed people
     expect them in a company name (（ ）), but ASCII brackets around Chinese turned into them."""
     name = clean_text(value)
-    if re.search(r"[\u4e00-\u9fff]", name):
+    if _HAN_RE.search(name):
         name = name.replace("(", "（").replace(")", "）")
     return name
 
@@ -98,28 +101,33 @@ def name_key(value: str | None) -> str:
     """The comparison key for duplicate detection: lower case, no spaces or punctuation, region
     prefix and company suffix removed. "杭州云帆科技有限公司" → "云帆科技"."""
     key = clean_text(value).lower()
-    key = _BRACKETED_RE.sub("", key)  # (杭州) or （集团）
+    if "(" in key or "（" in key:
+        key = _BRACKETED_RE.sub("", key)  # (杭州) or （集团）
     key = _PUNCT_RE.sub("", key)
     for _ in range(2):  # "集团有限公司" after "股份" etc. (longest suffix first)
-        suffix = next(
-            (key[-n:] for n in _SUFFIX_LENGTHS if key[-n:] in _SUFFIX_SET and len(key) > n),
-            None,
-        )
-        if suffix is None:
+        for n in _SUFFIX_LENGTHS:
+            if len(key) > n and key[-n:] in _SUFFIX_SET:
+                key = key[:-n]
+                break
+        else:
             break
-        key = key[: -len(suffix)]
     for _ in range(2):  # "浙江省杭州…": province, then city (longest prefix first)
-        prefix = next(
-            (key[:n] for n in _PREFIX_LENGTHS if key[:n] in _PREFIX_SET and len(key) > n + 1),
-            None,
-        )
-        if prefix is None:
+        for n in _PREFIX_LENGTHS:
+            if len(key) > n + 1 and key[:n] in _PREFIX_SET:
+                key = key[n:]
+                break
+        else:
             break
-        key = key[len(prefix) :]
         for tail in ("省", "市", "区"):
             if key.startswith(tail) and len(key) > 2:
                 key = key[1:]
     return key
+
+
+_NORMALISED_WITH_EXTENSION_RE = re.compile(r"\d+-\d{1,6}")
+_EXTENSION_RE = re.compile(r"(?:转|ext\.?|x|#)\s*(\d{1,6})\s*$", flags=re.IGNORECASE)
+_NON_DIGIT_RE = re.compile(r"\D")
+_SERVICE_RE = re.compile(r"400\d{7}")
 
 
 def normalize_phone(value: str | None) -> str:
@@ -129,15 +137,18 @@ def normalize_phone(value: str | None) -> str:
     if not value:
         return ""
     text = to_half_width(value).strip()
-    if re.fullmatch(r"\d+-\d{1,6}", text):  # already normalised, with an extension
-        return text
     ext = ""
-    m = re.search(r"(?:转|ext\.?|x|#)\s*(\d{1,6})\s*$", text, flags=re.IGNORECASE)
-    if m:
-        ext = m.group(1)
-        text = text[: m.start()]
-    international = text.lstrip().startswith("+")
-    digits = re.sub(r"\D", "", text)
+    if text.isascii() and text.isdigit():  # most cells: digits only
+        international, digits = False, text
+    else:
+        if _NORMALISED_WITH_EXTENSION_RE.fullmatch(text):  # already normalised, with an extension
+            return text
+        m = _EXTENSION_RE.search(text)
+        if m:
+            ext = m.group(1)
+            text = text[: m.start()]
+        international = text.lstrip().startswith("+")
+        digits = _NON_DIGIT_RE.sub("", text)
     if international and digits.startswith("86"):
         digits = digits[2:]
     elif digits.startswith("0086"):
@@ -150,7 +161,7 @@ def normalize_phone(value: str | None) -> str:
 def is_valid_phone(normalized: str) -> bool:
     number = normalized.split("-", 1)[0]
     return bool(
-        MOBILE_RE.match(number) or LANDLINE_RE.match(number) or re.fullmatch(r"400\d{7}", number)
+        MOBILE_RE.match(number) or LANDLINE_RE.match(number) or _SERVICE_RE.fullmatch(number)
     )
 
 

@@ -251,7 +251,9 @@ class CustomerRowReader:
         row.key_id = parse.parse_int(value, low=1)
 
     def _read_name(self, row, value):
-        row.values["name"] = self._text("name", clean_company_name(parse.text(value)))
+        # clean_company_name cleans the text as parse.text does; other cells are made text first
+        text = value if value.__class__ is str else parse.text(value)
+        row.values["name"] = self._text("name", clean_company_name(text))
 
     def _read_size(self, row, value):
         if isinstance(value, int | float) or parse.text(value).isdigit():
