@@ -26,7 +26,7 @@ from kehu.customers.search import indexed_after_insert
 from kehu.webhooks import events as webhooks
 
 from .customer_rows import CUSTOMER_FIELDS, CustomerRowReader, ParsedRow, decode_rows
-from .models import ImportBatch, ImportRecord
+from .models import RECORD_COLUMNS, ImportBatch, ImportRecord, created_ids, record_rows
 from .reader import read_rows
 
 CHUNK = 900  # ids or keys per IN (…): under every database's parameter limit
@@ -114,7 +114,7 @@ def data_rows(batch: ImportBatch, rows=None) -> Iterable[tuple[int, list]]:
     file's rows when the caller has read them already."""
     header_row = batch.mapping["header_row"]
     if rows is None:
-        rows = read_rows(bytes(batch.data), batch.filename)
+        rows = read_rows(bytes(batch.content.data), batch.filename)
     for index, cells in enumerate(rows):
         if index <= header_row:
             continue
@@ -145,7 +145,8 @@ def analyse(
 
 def _analyse_customers(actor, batch, choices, progress, reuse, rows) -> Analysis:
     reader = CustomerRowReader(actor, batch.mapping)
-    parsed = decode_rows(bytes(batch.parsed), reader) if reuse and batch.parsed else None
+    kept = batch.content.parsed if reuse else None
+    parsed = decode_rows(bytes(kept), reader) if kept else None
     if parsed is None:
         parsed = []
         for count, (number, cells) in enumerate(data_rows(batch, rows), start=1):
@@ -544,15 +545,8 @@ def _write(actor, batch: ImportBatch, analysis: Analysis) -> dict:
     now = timezone.now()
     created_ids = _create(actor, creates, refs, tags, now, _import_note(batch))
     updated = _update(actor, updates, analysis, refs, tags, now)
-    records = [(batch.pk, cid, ImportRecord.Action.CREATE, 1, None) for cid in created_ids]
-    records += [
-        (batch.pk, cid, ImportRecord.Action.UPDATE, version, json.dumps(before, default=str))
-        for cid, version, before in updated
-    ]
     insert_rows(
-        ImportRecord._meta.db_table,
-        ["batch_id", "object_id", "action", "version", "before"],
-        records,
+        ImportRecord._meta.db_table, RECORD_COLUMNS, record_rows(batch.pk, created_ids, updated)
     )
     return {"created": len(created_ids), "updated": len(updated)}
 
@@ -939,11 +933,7 @@ def undo(actor, batch: ImportBatch) -> ImportBatch:
             )
             batch.refresh_from_db()
             return batch
-        created = list(
-            batch.records.filter(action=ImportRecord.Action.CREATE).values_list(
-                "object_id", flat=True
-            )
-        )
+        created = created_ids(batch)
         updated = list(
             batch.records.filter(action=ImportRecord.Action.UPDATE).values_list(
                 "object_id", "version", "before"

@@ -1,3 +1,5 @@
+import json
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -6,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 class ImportBatch(models.Model):
     """One uploaded sheet: previewed (dry run), then committed all-or-nothing, and undoable.
 
-    The file is kept in the row so that the commit (in the page or in the background worker)
-    reads exactly what was previewed."""
+    The file is kept (ImportContent) so that the commit (in the page or in the background
+    worker) reads exactly what was previewed."""
 
     class Status(models.TextChoices):
         CHECKING = "checking", _("Checking")
@@ -20,9 +22,6 @@ class ImportBatch(models.Model):
 
     kind = models.CharField(_("sheet"), max_length=20)
     filename = models.CharField(_("file"), max_length=200)
-    data = models.BinaryField(editable=False)
-    # the rows the dry run parsed (customer sheets), read again by the commit
-    parsed = models.BinaryField(null=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("imported by"),
@@ -63,6 +62,26 @@ class ImportBatch(models.Model):
         return f"{self.filename} ({self.get_status_display()})"
 
 
+class ImportContent(models.Model):
+    """An import's file and the rows its dry run parsed, apart from the batch: the batch's
+    status and progress change while it runs, and SQLite rewrites the whole row (a file of up
+    to 50 MB) on every change."""
+
+    batch = models.OneToOneField(
+        ImportBatch, on_delete=models.CASCADE, primary_key=True, related_name="content"
+    )
+    data = models.BinaryField(editable=False)
+    # the rows the dry run parsed (customer sheets), read again by the commit
+    parsed = models.BinaryField(null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("imported file")
+        verbose_name_plural = _("imported files")
+
+    def __str__(self):
+        return str(self.batch_id)
+
+
 class ImportRecord(models.Model):
     """A record an import created or changed, with what it held before (for undo)."""
 
@@ -78,6 +97,9 @@ class ImportRecord(models.Model):
     action = models.CharField(max_length=10, choices=Action.choices)
     # the customer's version after the import: undo refuses records changed since
     version = models.PositiveIntegerField(default=1)
+    # creates: the `count` consecutive ids from object_id (one record for a whole sheet's new
+    # customers, whose ids are reserved together); updates: 1
+    count = models.PositiveIntegerField(default=1)
     # column → previous stored value (updates only)
     before = models.JSONField(null=True, blank=True)
 
@@ -112,3 +134,28 @@ class ImportMapping(models.Model):
 
     def __str__(self):
         return self.name
+
+
+RECORD_COLUMNS = ["batch_id", "object_id", "action", "version", "before", "count"]
+
+
+def record_rows(batch_id: int, created: list[int], updated) -> list[tuple]:
+    """ImportRecord rows (RECORD_COLUMNS) for the ids an import created, as runs of
+    consecutive ids, and for `updated`: (id, version after, before) triples."""
+    rows, ids = [], sorted(created)
+    start = 0
+    for i in range(1, len(ids) + 1):
+        if i == len(ids) or ids[i] != ids[i - 1] + 1:
+            rows.append((batch_id, ids[start], ImportRecord.Action.CREATE, 1, None, i - start))
+            start = i
+    rows += [
+        (batch_id, pk, ImportRecord.Action.UPDATE, version, json.dumps(before, default=str), 1)
+        for pk, version, before in updated
+    ]
+    return rows
+
+
+def created_ids(batch: ImportBatch) -> list[int]:
+    """The ids of the records an import created."""
+    runs = batch.records.filter(action=ImportRecord.Action.CREATE).values_list("object_id", "count")
+    return [pk for first, count in runs for pk in range(first, first + count)]

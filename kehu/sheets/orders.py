@@ -16,7 +16,7 @@ from . import parse
 from .customer_rows import RowProblem
 from .importer import ERROR, ImportRefused
 from .kinds import KINDS
-from .models import ImportBatch, ImportRecord
+from .models import ImportBatch, ImportRecord, created_ids
 from .records import RecordImport, _options
 
 
@@ -177,10 +177,7 @@ class OrderImport(RecordImport):
         """Through the services, so that the customers' purchase totals follow."""
         from kehu.sales import services
 
-        created = batch.records.filter(action=ImportRecord.Action.CREATE).values_list(
-            "object_id", flat=True
-        )
-        for order in self.model.objects.filter(pk__in=list(created)):
+        for order in self.model.objects.filter(pk__in=created_ids(batch)):
             services.delete_order(self.actor, order)
         customers = set()
         for pk, before in batch.records.filter(action=ImportRecord.Action.UPDATE).values_list(
@@ -203,10 +200,7 @@ def check_untouched(batch: ImportBatch) -> None:
     undone silently."""
     from kehu.sales.models import Order
 
-    created = batch.records.filter(action=ImportRecord.Action.CREATE).values_list(
-        "object_id", flat=True
-    )
-    if Order.objects.filter(pk__in=list(created), version__gt=1).exists():
+    if Order.objects.filter(pk__in=created_ids(batch), version__gt=1).exists():
         raise ImportRefused(
             _("Orders of this import have changed since: undoing it would lose that work.")
         )

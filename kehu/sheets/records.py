@@ -40,7 +40,7 @@ from .importer import (
     data_rows,
 )
 from .kinds import FOLLOWUPS, IGNORE, INTERACTIONS, KINDS
-from .models import ImportBatch, ImportRecord
+from .models import RECORD_COLUMNS, ImportBatch, ImportRecord, created_ids, record_rows
 from .reader import header_unit
 
 
@@ -234,23 +234,14 @@ class RecordImport:
         raise NotImplementedError
 
     def record(self, batch, created: list[int], updated: list[tuple[int, dict]]) -> None:
-        rows = [(batch.pk, pk, ImportRecord.Action.CREATE, 1, None) for pk in created]
-        rows += [
-            (batch.pk, pk, ImportRecord.Action.UPDATE, 1, json.dumps(before, default=str))
-            for pk, before in updated
-        ]
         insert_rows(
             ImportRecord._meta.db_table,
-            ["batch_id", "object_id", "action", "version", "before"],
-            rows,
+            RECORD_COLUMNS,
+            record_rows(batch.pk, created, [(pk, 1, before) for pk, before in updated]),
         )
 
     def undo(self, batch: ImportBatch) -> None:
-        created = list(
-            batch.records.filter(action=ImportRecord.Action.CREATE).values_list(
-                "object_id", flat=True
-            )
-        )
+        created = created_ids(batch)
         for chunk in _chunks(created):
             self.model.objects.filter(pk__in=chunk).delete()
         for pk, before in batch.records.filter(action=ImportRecord.Action.UPDATE).values_list(
@@ -556,7 +547,8 @@ class FollowUpImport(RecordImport):
     def undo(self, batch):
         from kehu.followups import services as followup_services
 
-        ids = list(batch.records.values_list("object_id", flat=True))
+        updated = batch.records.filter(action=ImportRecord.Action.UPDATE)
+        ids = created_ids(batch) + list(updated.values_list("object_id", flat=True))
         customers = set()
         for chunk in _chunks(ids):
             customers.update(
@@ -727,9 +719,7 @@ def check_untouched(batch: ImportBatch) -> None:
         return
     from kehu.pipeline.models import StageChange
 
-    created = list(
-        batch.records.filter(action=ImportRecord.Action.CREATE).values_list("object_id", flat=True)
-    )
+    created = created_ids(batch)
     moved = StageChange.objects.filter(deal_id__in=created).exclude(from_stage__isnull=True)
     if created and moved.exists():
         raise ImportRefused(

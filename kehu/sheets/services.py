@@ -13,7 +13,7 @@ from kehu.core.bulk import paused_gc
 from . import importer
 from .customer_rows import encode_rows
 from .kinds import IGNORE, KINDS
-from .models import ImportBatch, ImportMapping
+from .models import ImportBatch, ImportContent, ImportMapping
 from .reader import SheetError, guess_mapping, header_key, read_rows
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -52,10 +52,10 @@ def upload(
     batch = ImportBatch.objects.create(
         kind=kind,
         filename=filename[:200],
-        data=data,
         created_by=actor,
         mapping={**mapping.as_dict(), "fields": fields},
     )
+    ImportContent.objects.create(batch=batch, data=data)
     if background:
         from .tasks import check_import
 
@@ -178,11 +178,12 @@ def dry_run(actor, batch: ImportBatch, progress=None, rows=None) -> ImportBatch:
     batch.total = counts["rows"]
     batch.status = ImportBatch.Status.PREVIEW
     batch.progress = 0
-    with paused_gc():
-        batch.parsed = (
-            encode_rows([p.row for p in analysis.plans]) if batch.kind == "customers" else None
-        )
-    batch.save(update_fields=["summary", "total", "status", "progress", "parsed"])
+    if batch.kind == "customers":
+        with paused_gc():
+            parsed = encode_rows([p.row for p in analysis.plans])
+        batch.content.parsed = parsed
+        batch.content.save(update_fields=["parsed"])
+    batch.save(update_fields=["summary", "total", "status", "progress"])
     return batch
 
 
@@ -251,5 +252,5 @@ def save_mapping(actor, batch: ImportBatch, name: str) -> ImportMapping:
 
 def visible_batches(actor):
     """Directors and admins see every import (they may undo them); others their own."""
-    qs = ImportBatch.objects.select_related("created_by", "undone_by").defer("data")
+    qs = ImportBatch.objects.select_related("created_by", "undone_by")
     return qs if actor.sees_everything else qs.filter(created_by=actor)

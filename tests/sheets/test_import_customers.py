@@ -11,7 +11,7 @@ from kehu.core.models import AuditEvent
 from kehu.customers.models import Contact, Customer
 from kehu.customers.services import create_customer
 from kehu.sheets import importer
-from kehu.sheets.models import ImportBatch
+from kehu.sheets.models import ImportBatch, ImportContent, created_ids, record_rows
 
 from .conftest import csv_bytes, xlsx
 
@@ -215,6 +215,22 @@ def test_undo_removes_exactly_the_batch(people, book, upload, commit):
     assert ImportBatch.objects.get(pk=batch.pk).status == "undone"
 
 
+def test_the_customers_an_import_created_are_recorded_as_runs_of_ids(people, upload, commit):
+    batch = commit(people.director, upload(people.director, xlsx(seed_rows())))
+    names = ["杭州云帆科技有限公司", "宁波海曙贸易有限公司"]
+    new = sorted(Customer.objects.filter(name__in=names).values_list("pk", flat=True))
+    assert created_ids(batch) == new
+    assert batch.records.count() == 1  # consecutive ids: one record, however long the sheet
+    # ids drawn around someone else's insert (PostgreSQL's sequence) make two runs
+    rows = record_rows(batch.pk, [9, 3, 4, 5, 12], [(7, 2, {"notes": ""})])
+    assert [(r[1], r[2], r[5]) for r in rows] == [
+        (3, "create", 3),
+        (9, "create", 1),
+        (12, "create", 1),
+        (7, "update", 1),
+    ]
+
+
 def test_only_directors_undo_and_not_after_someone_worked_on_it(people, upload, commit):
     rows = [["客户名称"], ["全新有限公司"]]
     batch = commit(people.rep, upload(people.rep, csv_bytes(rows), "n.csv"))
@@ -273,9 +289,9 @@ def test_imported_customers_are_found_by_pinyin_and_phone(people, upload, commit
 
 def test_commit_reads_the_rows_the_dry_run_parsed_and_matches_them_afresh(people, upload, commit):
     batch = upload(people.director, xlsx(seed_rows()))
-    assert batch.parsed  # the dry run's parse, kept
+    assert batch.content.parsed  # the dry run's parse, kept
     # the stored file is not read again: the commit imports what the preview showed
-    ImportBatch.objects.filter(pk=batch.pk).update(data=b"not a sheet any more")
+    ImportContent.objects.filter(batch=batch).update(data=b"not a sheet any more")
     # …but the database is asked again: a customer created since is updated, not duplicated
     since = create_customer(people.rep, {"name": "宁波海曙贸易有限公司"})
     batch.refresh_from_db()
@@ -292,7 +308,7 @@ def test_commit_reads_the_rows_the_dry_run_parsed_and_matches_them_afresh(people
 def test_rows_kept_in_an_older_format_are_read_from_the_file_again(people, upload, commit):
     batch = upload(people.director, xlsx(seed_rows()))
     # a preview made before an upgrade: its rows are in a shape this version does not read
-    ImportBatch.objects.filter(pk=batch.pk).update(parsed=zlib.compress(b'[[2, {"name": "x"}]]'))
+    ImportContent.objects.filter(batch=batch).update(parsed=zlib.compress(b'[[2, {"name": "x"}]]'))
     batch.refresh_from_db()
     batch = commit(people.director, batch)
     assert batch.summary["created"] == 2
