@@ -6,10 +6,12 @@ SQLite `executemany` in the caller's transaction, PostgreSQL `COPY`.
 """
 
 import gc
+import json
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 
@@ -76,6 +78,20 @@ def update_from(
         updated = cursor.rowcount
         cursor.execute(f"DROP TABLE {_q(temp)}")
     return updated
+
+
+def in_values(values: Iterable):
+    """The right-hand side of a `field__in` lookup for many values (ids or text): one query
+    with one parameter, a JSON array (SQLite) or an array (PostgreSQL) the database unpacks.
+    The ORM prepares each value of a list as a parameter (two thirds of matching a 100,000-row
+    import) and SQLite refuses more than 32,766 of them."""
+    values = sorted(set(values))
+    if len(values) <= 100:
+        return values
+    if connection.vendor == "postgresql":
+        kind = "bigint" if all(isinstance(v, int) for v in values) else "text"
+        return RawSQL(f"SELECT unnest(%s::{kind}[])", [values])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values, ensure_ascii=False)])
 
 
 @contextmanager

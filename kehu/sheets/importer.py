@@ -18,7 +18,15 @@ from django.utils.translation import gettext as _
 
 from kehu.accounts import access
 from kehu.core import leases
-from kehu.core.bulk import insert_rows, local_datetimes, paused_gc, reserve_ids, update_from
+from kehu.core.bulk import (
+    id_table,
+    in_values,
+    insert_rows,
+    local_datetimes,
+    paused_gc,
+    reserve_ids,
+    update_from,
+)
 from kehu.core.models import AuditEvent
 from kehu.core.text import bulk_pinyin_reader, name_key, search_document
 from kehu.customers.models import Channel, Contact, Customer, CustomerTag, Industry, Tag
@@ -166,11 +174,12 @@ def _match(actor, rows: list[ParsedRow]) -> list[RowPlan]:
     plans = [RowPlan(row, ERROR if row.problems else NEW) for row in rows]
 
     # 1. the customer number (an exported sheet coming back)
-    ids = sorted({p.row.key_id for p in plans if p.row.key_id and not p.row.problems})
+    ids = {p.row.key_id for p in plans if p.row.key_id and not p.row.problems}
     seen_ids, edit_ids = set(), set()
-    for chunk in _chunks(ids):
-        seen_ids.update(visible.filter(pk__in=chunk).values_list("pk", flat=True))
-        edit_ids.update(editable.filter(pk__in=chunk).values_list("pk", flat=True))
+    if ids:
+        listed = in_values(ids)
+        seen_ids.update(visible.filter(pk__in=listed).values_list("pk", flat=True))
+        edit_ids.update(editable.filter(pk__in=listed).values_list("pk", flat=True))
     for plan in plans:
         key = plan.row.key_id
         if not key or plan.category == ERROR:
@@ -192,17 +201,17 @@ def _match(actor, rows: list[ParsedRow]) -> list[RowPlan]:
     # 2. the same company name (name key), across the whole base: two reps must not chase one
     # company; customers the actor cannot see are named with their owner only
     pending = [p for p in plans if p.category == NEW]
-    keys = sorted({p.row.name_key for p in pending if p.row.name_key})
     by_key: dict[str, list] = defaultdict(list)
-    for chunk in _chunks(keys):
-        for row in Customer.objects.filter(name_key__in=chunk).values(
+    keys = [p.row.name_key for p in pending if p.row.name_key]
+    if keys:
+        for row in Customer.objects.filter(name_key__in=in_values(keys)).values(
             "pk", "name", "name_key", "owner__name", "owner__username"
         ):
             by_key[row["name_key"]].append(row)
-    phones = sorted({p.row.contact["phone"] for p in pending if p.row.contact.get("phone")})
     by_phone: dict[str, list] = defaultdict(list)
-    for chunk in _chunks(phones):
-        for row in Contact.objects.filter(phone__in=chunk).values(
+    phones = [p.row.contact["phone"] for p in pending if p.row.contact.get("phone")]
+    if phones:
+        for row in Contact.objects.filter(phone__in=in_values(phones)).values(
             "phone",
             "customer_id",
             "customer__name",
@@ -217,10 +226,12 @@ def _match(actor, rows: list[ParsedRow]) -> list[RowPlan]:
                     "owner__username": row["customer__owner__username"],
                 }
             )
-    candidate_ids = sorted({c["pk"] for cs in (*by_key.values(), *by_phone.values()) for c in cs})
+    candidate_ids = {c["pk"] for cs in (*by_key.values(), *by_phone.values()) for c in cs}
     edit_candidates = set()
-    for chunk in _chunks(candidate_ids):
-        edit_candidates.update(editable.filter(pk__in=chunk).values_list("pk", flat=True))
+    if candidate_ids:
+        edit_candidates.update(
+            editable.filter(pk__in=in_values(candidate_ids)).values_list("pk", flat=True)
+        )
 
     first_row_of: dict[str, int] = {}
     for plan in plans:
@@ -302,12 +313,13 @@ CONTACT_KEYS = {
 
 
 def _current_values(plans: list[RowPlan]) -> tuple[dict, dict]:
-    ids = sorted({p.match_id for p in plans if p.category == MATCHED})
+    ids = {p.match_id for p in plans if p.category == MATCHED}
     current, contacts = {}, {}
-    for chunk in _chunks(ids):
-        for row in Customer.objects.filter(pk__in=chunk).values(*STORED):
+    if ids:
+        listed = in_values(ids)
+        for row in Customer.objects.filter(pk__in=listed).values(*STORED):
             current[row["id"]] = row
-        for row in Contact.objects.filter(customer_id__in=chunk, is_primary=True).values(
+        for row in Contact.objects.filter(customer_id__in=listed, is_primary=True).values(
             *CONTACT_STORED
         ):
             contacts[row["customer_id"]] = row
@@ -333,12 +345,12 @@ def _comparable(field_name: str, value):
 def _changes(plans, current, contacts, reader) -> None:
     """What an update would change: blank cells never wipe a stored value, and a row that
     changes nothing is left alone."""
-    with_tags = sorted({p.match_id for p in plans if p.category == MATCHED and p.row.tags})
+    with_tags = {p.match_id for p in plans if p.category == MATCHED and p.row.tags}
     stored_tag_names: dict[int, set] = defaultdict(set)
-    for chunk in _chunks(with_tags):
-        for cid, tag in CustomerTag.objects.filter(customer_id__in=chunk).values_list(
-            "customer_id", "tag__name"
-        ):
+    if with_tags:
+        for cid, tag in CustomerTag.objects.filter(
+            customer_id__in=in_values(with_tags)
+        ).values_list("customer_id", "tag__name"):
             stored_tag_names[cid].add(tag)
     for plan in plans:
         if plan.category != MATCHED:
@@ -1052,8 +1064,6 @@ def _restore_type(column: str) -> str:
 
 
 def _delete(actor, created: list[int]) -> None:
-    from kehu.core.bulk import id_table
-
     if not created:
         return
     with id_table(created, "kehu_undo_ids") as ids, connection.cursor() as cursor:

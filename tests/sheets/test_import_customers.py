@@ -198,6 +198,28 @@ def test_exported_number_updates_that_customer_and_others_numbers_are_refused(
     assert book["rep"].notes == "新备注" and book["rep2"].notes == ""
 
 
+def test_a_long_sheet_matches_by_number_name_and_phone_in_one_query_each(
+    people, upload, django_assert_max_num_queries
+):
+    # more than a hundred of each: the lookups switch from a parameter list to one array
+    by_number = [people.customer(people.rep, f"编号{i}有限公司") for i in range(110)]
+    by_name = [people.customer(people.rep, f"同名{i}有限公司") for i in range(110)]
+    by_phone = [people.customer(people.rep, f"旧名{i}有限公司") for i in range(110)]
+    for i, customer in enumerate(by_phone):
+        Contact.objects.create(customer=customer, name="联系人", phone=f"1390000{i:04d}")
+    rows = [["客户编号", "客户名称", "联系方式"]]
+    rows += [[c.pk, c.name, ""] for c in by_number]
+    rows += [["", c.name, ""] for c in by_name]
+    rows += [["", f"新名{i}有限公司", f"1390000{i:04d}"] for i in range(110)]
+    rows += [["", f"全新{i}有限公司", ""] for i in range(110)]
+    batch = upload(people.rep, csv_bytes(rows), "long.csv")
+    # by number and by name: nothing to change; by phone: renamed
+    assert (batch.summary["unchanged"], batch.summary["matched"]) == (220, 110)
+    assert batch.summary["new"] == 110
+    with django_assert_max_num_queries(16):
+        importer.analyse(people.rep, ImportBatch.objects.get(pk=batch.pk))
+
+
 def test_undo_removes_exactly_the_batch(people, book, upload, commit):
     before = Customer.objects.count()
     rows = [
