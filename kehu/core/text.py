@@ -270,8 +270,4 @@ def search_document(
     parts = [clean_text(name).lower(), full, initials]
     parts += [p.replace("-", "") for p in phones if p]
     parts += [clean_text(x).lower() for x in extra if x]
-    seen: list[str] = []
-    for part in parts:
-        if part and part not in seen:
-            seen.append(part)
-    return "|".join(seen)
+    return "|".join(dict.fromkeys(part for part in parts if part))  # each part once, in order

@@ -241,11 +241,20 @@ class CustomerRowReader:
             )
         if key == "city" and self.split_region:
             return self._read_city
-        if key in CONTACT_FIELDS:
-            return lambda row, value: row.contact.__setitem__(
-                key, self._text(key, parse.text(value))
-            )
-        return lambda row, value: row.values.__setitem__(key, self._text(key, parse.text(value)))
+        return self._text_reader(key, "contact" if key in CONTACT_FIELDS else "values")
+
+    def _text_reader(self, key: str, target: str):
+        """A plain text column (industry, contact name …): cleaned, within its length."""
+        limit = self.max_length.get(key)
+        clean = clean_text
+
+        def read_text(row, value):
+            text = clean(value) if value.__class__ is str else parse.text(value)
+            if limit and len(text) > limit:
+                self._text(key, text)  # raises
+            getattr(row, target)[key] = text
+
+        return read_text
 
     def _read_id(self, row, value):
         row.key_id = parse.parse_int(value, low=1)
@@ -332,10 +341,9 @@ ROWS_FORMAT = 2
 
 
 def encode_rows(rows: list[ParsedRow]) -> bytes:
-    def column(source: str, key: str) -> list:
-        return [getattr(r, source).get(key) for r in rows]
-
-    values = {k: column("values", k) for k in sorted({k for r in rows for k in r.values})}
+    all_values = [r.values for r in rows]
+    all_contacts = [r.contact for r in rows]
+    values = {k: [v.get(k) for v in all_values] for k in sorted({k for v in all_values for k in v})}
     if "owner" in values:
         values["owner"] = [None if o is None else o.pk for o in values["owner"]]
     for key in MONEY_FIELDS:
@@ -349,7 +357,10 @@ def encode_rows(rows: list[ParsedRow]) -> bytes:
         "format": ROWS_FORMAT,
         "numbers": [r.number for r in rows],
         "values": values,
-        "contact": {k: column("contact", k) for k in sorted({k for r in rows for k in r.contact})},
+        "contact": {
+            k: [c.get(k) for c in all_contacts]
+            for k in sorted({k for c in all_contacts for k in c})
+        },
         "tags": [r.tags or None for r in rows],
         "key_id": [r.key_id for r in rows],
         "problems": {

@@ -16,6 +16,7 @@ from kehu.core.text import clean_text, to_half_width
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 (with Excel's phantom 1900-02-29)
 WAN = Decimal(10000)
 CENT = Decimal("0.01")
+TOO_LARGE = Decimal("1e12")  # numeric(14, 2)
 
 
 def is_blank(value) -> bool:
@@ -119,7 +120,7 @@ def parse_amount(value, *, unit_wan: bool = False) -> Decimal:
     if number < 0:
         raise ValueError(_("An amount cannot be negative."))
     number = abs(number)  # -0 is 0
-    if number >= Decimal("1e12"):
+    if number >= TOO_LARGE:
         raise ValueError(_("%(value)s is too large for an amount.") % {"value": text(value)})
     return number.quantize(CENT, rounding=ROUND_HALF_UP)
 
