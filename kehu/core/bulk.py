@@ -9,6 +9,7 @@ import gc
 import json
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 
 from django.db import connection
 from django.db.models.expressions import RawSQL
@@ -140,6 +141,7 @@ def local_datetimes(tz=None):
         return lambda value: value.replace(tzinfo=tz) if value.tzinfo is None else value
     stored = connection.timezone  # SQLite keeps naive text in the connection's zone (UTC)
 
+    @lru_cache(maxsize=4096)  # a sheet's dates repeat (a few hundred days, at midnight)
     def adapt(value):
         if value.tzinfo is None:
             value = value.replace(tzinfo=tz)

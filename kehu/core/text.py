@@ -270,4 +270,4 @@ def search_document(
     parts = [clean_text(name).lower(), full, initials]
     parts += [p.replace("-", "") for p in phones if p]
     parts += [clean_text(x).lower() for x in extra if x]
-    return "|".join(dict.fromkeys(part for part in parts if part))  # each part once, in order
+    return "|".join(dict.fromkeys(filter(None, parts)))  # each part once, in order

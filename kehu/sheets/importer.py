@@ -606,6 +606,7 @@ def _create(actor, plans: list[RowPlan], refs, tags, now, note: str) -> list[int
     industries, channels = refs["industry"], refs["channel"]
     customer_rows, contact_rows, tag_rows, audit_rows = [], [], [], []
     stamp = _db(now)
+    actor_id, owner_ids = actor.pk, {}
     # per row: what a 100,000-row sheet repeats 100,000 times, so constants are looked up once
     company, lead, create, model = (
         Customer.Kind.COMPANY.value,
@@ -619,6 +620,9 @@ def _create(actor, plans: list[RowPlan], refs, tags, now, note: str) -> list[int
         get = v.get
         # as on the form: reps own what they create, and a blank owner means the importer
         owner = (get("owner") if can_reassign else None) or actor
+        owner_id = owner_ids.get(id(owner))  # by identity: a model's hash asks for its pk
+        if owner_id is None:
+            owner_id = owner_ids[id(owner)] = (owner.id, owner.team_id)
         name = v["name"]
         pinyin = read_pinyin(name)
         phone = c.get("phone")
@@ -641,8 +645,7 @@ def _create(actor, plans: list[RowPlan], refs, tags, now, note: str) -> list[int
                 channels.get(get("channel")),
                 get("status", lead),
                 get("tier", ""),
-                owner.pk,
-                owner.team_id,
+                *owner_id,
                 get("core_needs", ""),
                 get("product_preferences", ""),
                 None if budget is None else str(budget),
@@ -655,8 +658,8 @@ def _create(actor, plans: list[RowPlan], refs, tags, now, note: str) -> list[int
                 search_document(name, [phone] if phone else (), extra, pinyin),
                 stamp,
                 stamp,
-                actor.pk,
-                actor.pk,
+                actor_id,
+                actor_id,
                 1,
             )
         )
@@ -678,7 +681,7 @@ def _create(actor, plans: list[RowPlan], refs, tags, now, note: str) -> list[int
             )
         if row.tags:
             tag_rows += [(cid, tags[t]) for t in row.tags]
-        audit_rows.append((stamp, actor.pk, create, model, cid, name[:200], cid, note))
+        audit_rows.append((stamp, actor_id, create, model, cid, name[:200], cid, note))
     with indexed_after_insert(ids[0], ids[-1]):
         _insert_customers(customer_rows)
     insert_rows(Contact._meta.db_table, CONTACT_COLUMNS, contact_rows)
