@@ -205,3 +205,9 @@ def test_the_bulk_pinyin_reader_reads_as_pypinyin(text):
 
 def test_imports_use_the_word_by_word_pinyin_reader():
     assert bulk_pinyin_reader() is pinyin_by_words
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFFFF), max_size=30))
+def test_half_width_maps_exactly_the_full_width_block(text):
+    mapped = {0x3000: " ", **{c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}}
+    assert to_half_width(text) == text.translate(mapped)
