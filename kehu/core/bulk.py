@@ -8,6 +8,7 @@ SQLite `executemany` in the caller's transaction, PostgreSQL `COPY`.
 import gc
 import json
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -148,6 +149,43 @@ def local_datetimes(tz=None):
         return str(value.astimezone(stored).replace(tzinfo=None))
 
     return adapt
+
+
+class Overlapped:
+    """See `overlapped`."""
+
+    def __init__(self, cursor, pool):
+        self.cursor, self.pool, self.running = cursor, pool, None
+
+    def start(self, statement, *args) -> None:
+        """Runs statement(*args, cursor=…) in the second thread, once the one before is done."""
+        self.wait()
+        self.running = self.pool.submit(statement, *args, cursor=self.cursor)
+
+    def wait(self) -> None:
+        """Waits for the statement started last (raising its error): call before this thread
+        uses the connection again."""
+        running, self.running = self.running, None
+        if running is not None:
+            running.result()
+
+
+@contextmanager
+def overlapped():
+    """A second thread for a bulk job's long set-based statements (INSERT … SELECT), on this
+    thread's connection and transaction: while one runs in the database, which lets go of the
+    GIL for the whole statement, this thread builds the next rows in Python. Statements
+    started one at a time; the caller waits for the last (`wait()`) before it uses the
+    connection again, and leaving waits too. (Row-by-row `executemany` gains nothing this
+    way: it needs the GIL back for every row.)"""
+    with connection.cursor() as cursor, ThreadPoolExecutor(max_workers=1) as pool:
+        work = Overlapped(cursor, pool)
+        try:
+            yield work
+        finally:
+            if work.running is not None:
+                wait([work.running])  # never leave with a statement still running
+        work.wait()
 
 
 @contextmanager

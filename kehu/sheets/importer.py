@@ -23,6 +23,7 @@ from kehu.core.bulk import (
     in_values,
     insert_rows,
     local_datetimes,
+    overlapped,
     paused_gc,
     reserve_ids,
     update_from,
@@ -596,7 +597,12 @@ def _import_note(batch: ImportBatch) -> str:
     )
 
 
+WRITE_CHUNK = 10_000  # customers inserted at a time; the search index of one chunk is filled
+# in a second thread while this one builds the next (see kehu.core.bulk.overlapped)
+
+
 def _create(actor, plans: list[RowPlan], refs, tags, now, note: str) -> list[int]:
+    """Inserts the new customers, their contacts, tag links and audit events."""
     if not plans:
         return []
     ids = reserve_ids(Customer._meta.db_table, len(plans))
@@ -614,76 +620,83 @@ def _create(actor, plans: list[RowPlan], refs, tags, now, note: str) -> list[int
         AuditEvent.Action.CREATE.value,
         "customers.customer",
     )
-    for cid, plan in zip(ids, plans, strict=True):
-        row = plan.row
-        v, c = row.values, row.contact
-        get = v.get
-        # as on the form: reps own what they create, and a blank owner means the importer
-        owner = (get("owner") if can_reassign else None) or actor
-        owner_id = owner_ids.get(id(owner))  # by identity: a model's hash asks for its pk
-        if owner_id is None:
-            owner_id = owner_ids[id(owner)] = (owner.id, owner.team_id)
-        name = v["name"]
-        pinyin = read_pinyin(name)
-        phone = c.get("phone")
-        extra = [x for x in (c.get("contact_name"), c.get("email")) if x]
-        budget, amount, last = (
-            get("annual_budget"),
-            get("cooperation_amount"),
-            get("last_contact_at"),
-        )
-        customer_rows.append(
-            (
-                cid,
-                name,
-                get("kind", company),
-                industries.get(get("industry")),
-                get("province", ""),
-                get("city", ""),
-                get("size", ""),
-                get("address", ""),
-                channels.get(get("channel")),
-                get("status", lead),
-                get("tier", ""),
-                *owner_id,
-                get("core_needs", ""),
-                get("product_preferences", ""),
-                None if budget is None else str(budget),
-                str(amount) if amount else "0",
-                None if last is None else local_time(last),
-                get("satisfaction"),
-                get("notes", ""),
-                row.name_key[:100],
-                pinyin[0][:255],
-                search_document(name, [phone] if phone else (), extra, pinyin),
-                stamp,
-                stamp,
-                actor_id,
-                actor_id,
-                1,
+    with (
+        indexed_after_insert(ids[0], ids[-1], by_caller=True) as fill_search,
+        overlapped() as background,
+    ):
+        for number, (cid, plan) in enumerate(zip(ids, plans, strict=True), start=1):
+            row = plan.row
+            v, c = row.values, row.contact
+            get = v.get
+            # as on the form: reps own what they create, and a blank owner means the importer
+            owner = (get("owner") if can_reassign else None) or actor
+            owner_id = owner_ids.get(id(owner))  # by identity: a model's hash asks for its pk
+            if owner_id is None:
+                owner_id = owner_ids[id(owner)] = (owner.id, owner.team_id)
+            name = v["name"]
+            pinyin = read_pinyin(name)
+            phone = c.get("phone")
+            extra = [x for x in (c.get("contact_name"), c.get("email")) if x]
+            budget, amount, last = (
+                get("annual_budget"),
+                get("cooperation_amount"),
+                get("last_contact_at"),
             )
-        )
-        if c:
-            contact_rows.append(
+            customer_rows.append(
                 (
                     cid,
-                    c.get("contact_name") or phone or c.get("email") or name[:50],
-                    c.get("contact_title", ""),
-                    phone or "",
-                    "",
-                    c.get("email", ""),
-                    c.get("wechat", ""),
-                    True,
-                    "",
+                    name,
+                    get("kind", company),
+                    industries.get(get("industry")),
+                    get("province", ""),
+                    get("city", ""),
+                    get("size", ""),
+                    get("address", ""),
+                    channels.get(get("channel")),
+                    get("status", lead),
+                    get("tier", ""),
+                    *owner_id,
+                    get("core_needs", ""),
+                    get("product_preferences", ""),
+                    None if budget is None else str(budget),
+                    str(amount) if amount else "0",
+                    None if last is None else local_time(last),
+                    get("satisfaction"),
+                    get("notes", ""),
+                    row.name_key[:100],
+                    pinyin[0][:255],
+                    search_document(name, [phone] if phone else (), extra, pinyin),
                     stamp,
                     stamp,
+                    actor_id,
+                    actor_id,
+                    1,
                 )
             )
-        if row.tags:
-            tag_rows += [(cid, tags[t]) for t in row.tags]
-        audit_rows.append((stamp, actor_id, create, model, cid, name[:200], cid, note))
-    with indexed_after_insert(ids[0], ids[-1]):
-        _insert_customers(customer_rows)
+            if c:
+                contact_rows.append(
+                    (
+                        cid,
+                        c.get("contact_name") or phone or c.get("email") or name[:50],
+                        c.get("contact_title", ""),
+                        phone or "",
+                        "",
+                        c.get("email", ""),
+                        c.get("wechat", ""),
+                        True,
+                        "",
+                        stamp,
+                        stamp,
+                    )
+                )
+            if row.tags:
+                tag_rows += [(cid, tags[t]) for t in row.tags]
+            audit_rows.append((stamp, actor_id, create, model, cid, name[:200], cid, note))
+            if len(customer_rows) == WRITE_CHUNK or number == len(plans):
+                background.wait()  # the chunk before is in the search index
+                _insert_customers(customer_rows)
+                background.start(fill_search, customer_rows[0][0], customer_rows[-1][0])
+                customer_rows = []
     insert_rows(Contact._meta.db_table, CONTACT_COLUMNS, contact_rows)
     insert_rows(CustomerTag._meta.db_table, ["customer_id", "tag_id"], tag_rows)
     _audit(audit_rows)

@@ -79,8 +79,8 @@ def _sheet_rows(data: bytes) -> Iterator[list]:
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = book.get_sheet_by_index(0)
-        for row in sheet.iter_rows():
-            yield [cell if cell != "" else None for cell in row]
+        for row in sheet.iter_rows():  # an empty cell is "" to calamine, None to us
+            yield [cell if cell != "" else None for cell in row] if "" in row else row
     except CalamineError as exc:
         raise SheetError(
             _("This file could not be read as a spreadsheet: %(error)s") % {"error": exc}

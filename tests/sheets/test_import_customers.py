@@ -285,6 +285,34 @@ def test_a_failure_on_the_last_row_leaves_nothing_written(people, upload, monkey
     assert ImportBatch.objects.get(pk=batch.pk).status == "failed"
 
 
+def test_a_search_index_failure_in_the_second_thread_leaves_nothing_written(
+    people, upload, monkeypatch
+):
+    from kehu.customers import search
+
+    rows = [["客户名称"]] + [[f"公司{i}有限公司"] for i in range(50)]
+    batch = upload(people.director, csv_bytes(rows), "many.csv")
+    monkeypatch.setattr(importer, "WRITE_CHUNK", 10)  # five chunks, indexed while built
+    real, filled = search._fill_search, []
+
+    def explode(first, last, cursor):
+        filled.append(first)
+        real(first, last, cursor)
+        if len(filled) == 3:
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(search, "_fill_search", explode)
+    with pytest.raises(RuntimeError):
+        importer.commit(people.director, batch, {})
+    assert not Customer.objects.exists()
+    assert ImportBatch.objects.get(pk=batch.pk).status == "failed"
+    monkeypatch.undo()
+    # the insert trigger is back: a customer added by hand is found by its pinyin
+    create_customer(people.rep, {"name": "杭州云帆科技有限公司"})
+    found = search.search_customers(Customer.objects.all(), "yunfan")
+    assert [c.name for c in found] == ["杭州云帆科技有限公司"]
+
+
 def test_large_imports_run_in_the_background_once(
     people, upload, settings, django_capture_on_commit_callbacks
 ):
