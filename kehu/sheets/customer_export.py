@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
 
+from kehu.core.bulk import in_values
 from kehu.customers import queries
 from kehu.customers.models import Contact, Customer, CustomerTag
 
@@ -87,7 +88,8 @@ def rows(actor, params: dict, columns: list[str], sort: str) -> tuple[list, Iter
         "owner__username",
     ]
     qs = queries.filter_customers(actor, params).order_by(*order).values(*fields)
-    status_label = dict(Customer.Status.choices)
+    status_label = {k: str(v) for k, v in Customer.Status.choices}
+    getters = [_getter(k, status_label) for k in keys]
     want_contact = bool({"contact_name", "contact_title", "phone"} & set(keys))
     want_tags = "tags" in keys
 
@@ -102,7 +104,7 @@ def rows(actor, params: dict, columns: list[str], sort: str) -> tuple[list, Iter
             yield from _emit(chunk)
 
     def _emit(chunk):
-        ids = [r["id"] for r in chunk]
+        ids = in_values(r["id"] for r in chunk)
         contacts, tags = {}, {}
         if want_contact:
             for c in Contact.objects.filter(customer_id__in=ids, is_primary=True).values(
@@ -116,22 +118,24 @@ def rows(actor, params: dict, columns: list[str], sort: str) -> tuple[list, Iter
                 tags.setdefault(cid, []).append(name)
         for r in chunk:
             contact = contacts.get(r["id"], {})
-            out = []
-            for key in keys:
-                if key == "status":
-                    out.append(str(status_label.get(r["status"], r["status"])))
-                elif key == "owner":
-                    out.append(r["owner__name"] or r["owner__username"])
-                elif key == "contact_name":
-                    out.append(contact.get("name"))
-                elif key == "contact_title":
-                    out.append(contact.get("title"))
-                elif key == "phone":
-                    out.append(contact.get("phone"))
-                elif key == "tags":
-                    out.append("、".join(sorted(tags.get(r["id"], []))))
-                else:
-                    out.append(r[VALUE_FIELDS[key]])
-            yield out
+            yield [get(r, contact, tags) for get in getters]
 
     return [c for _k, c in pairs], generate()
+
+
+def _getter(key: str, status_label: dict):
+    """How column `key` reads from a customer row, its primary contact and the tag names."""
+    if key == "status":
+        return lambda r, contact, tags: status_label.get(r["status"], r["status"])
+    if key == "owner":
+        return lambda r, contact, tags: r["owner__name"] or r["owner__username"]
+    if key in CONTACT_KEYS:
+        field = CONTACT_KEYS[key]
+        return lambda r, contact, tags: contact.get(field)
+    if key == "tags":
+        return lambda r, contact, tags: "、".join(sorted(tags.get(r["id"], [])))
+    field = VALUE_FIELDS[key]
+    return lambda r, contact, tags: r[field]
+
+
+CONTACT_KEYS = {"contact_name": "name", "contact_title": "title", "phone": "phone"}

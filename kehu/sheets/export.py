@@ -80,12 +80,14 @@ def _sheet(book, header, formats, sheet, columns, rows) -> None:
         ws.write_string(0, c, str(column.label), header)
     ws.freeze_panes(1, 0)
     count = 0
+    writers = [_writer(ws, c, column, formats) for c, column in enumerate(columns)]
     for r, row in enumerate(rows, start=1):
         if r > MAX_ROWS:
             break
         count = r
-        for c, (column, value) in enumerate(zip(columns, row, strict=True)):
-            _write(ws, r, c, column, value, formats)
+        for write, value in zip(writers, row, strict=True):
+            if value is not None and value != "":
+                write(r, value)
     ws.autofilter(0, 0, max(count, 1), len(columns) - 1)
     for c, column in enumerate(columns):
         if column.choices:
@@ -94,17 +96,37 @@ def _sheet(book, header, formats, sheet, columns, rows) -> None:
             )
 
 
-def _write(ws, r, c, column, value, formats):
-    if value is None or value == "":
-        return
-    if column.kind in (DATE, DATETIME) and isinstance(value, date):
-        if isinstance(value, datetime) and timezone.is_aware(value):
-            value = timezone.localtime(value)
-        ws.write_datetime(r, c, value, formats[column.kind])
-    elif column.kind in (MONEY, NUMBER, INTEGER) and isinstance(value, int | float | Decimal):
-        ws.write_number(r, c, float(value), formats[column.kind])
-    else:
-        ws.write_string(r, c, str(value))  # never a formula, whatever it starts with
+def _writer(ws, c: int, column: Column, formats):
+    """The function writing column `c`'s cells, (row, value), chosen once per column: dates and
+    amounts as real cells, everything else as text (never a formula, whatever it starts with)."""
+    write_string = ws.write_string
+
+    def text(r, value):
+        write_string(r, c, value if value.__class__ is str else str(value))
+
+    if column.kind in (DATE, DATETIME):
+        write_datetime, fmt = ws.write_datetime, formats[column.kind]
+        local = timezone.get_current_timezone()
+
+        def when(r, value):
+            if not isinstance(value, date):
+                return text(r, value)
+            if isinstance(value, datetime) and value.tzinfo is not None:
+                value = value.astimezone(local)  # shown in local time; the zone is dropped
+            write_datetime(r, c, value, fmt)
+
+        return when
+    if column.kind in (MONEY, NUMBER, INTEGER):
+        write_number, fmt = ws.write_number, formats[column.kind]
+
+        def number(r, value):
+            if isinstance(value, int | float | Decimal):
+                write_number(r, c, float(value), fmt)
+            else:
+                text(r, value)
+
+        return number
+    return text
 
 
 def xlsx_response(filename: str, sheet: str, columns, rows) -> HttpResponse:
