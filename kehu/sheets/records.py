@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from kehu.accounts import access
 from kehu.accounts.models import User
-from kehu.core.bulk import insert_rows, reserve_ids, update_from
+from kehu.core.bulk import in_values, insert_rows, reserve_ids, update_from
 from kehu.core.text import clean_text, name_key
 from kehu.customers.models import Channel, Contact, Customer
 
@@ -149,16 +149,16 @@ class RecordImport:
     def _customers(self, plans: list[RowPlan]) -> None:
         """Each row's customer, among those the actor may change (never revealing others)."""
         editable = access.editable_customers(self.actor)
-        ids = sorted({p.row.values["customer_id"] for p in plans if "customer_id" in p.row.values})
+        ids = {p.row.values["customer_id"] for p in plans if "customer_id" in p.row.values}
         found_ids = set()
-        for chunk in _chunks(ids):
-            found_ids.update(editable.filter(pk__in=chunk).values_list("pk", flat=True))
-        keys = sorted(
-            {name_key(p.row.values["customer"]) for p in plans if "customer" in p.row.values}
-        )
+        if ids:
+            found_ids.update(editable.filter(pk__in=in_values(ids)).values_list("pk", flat=True))
+        keys = {name_key(p.row.values["customer"]) for p in plans if "customer" in p.row.values}
         by_key = defaultdict(list)
-        for chunk in _chunks(keys):
-            for pk, key in editable.filter(name_key__in=chunk).values_list("pk", "name_key"):
+        if keys:
+            for pk, key in editable.filter(name_key__in=in_values(keys)).values_list(
+                "pk", "name_key"
+            ):
                 by_key[key].append(pk)
         for plan in plans:
             if plan.category == ERROR or plan.row.key_id is not None:
@@ -196,12 +196,12 @@ class RecordImport:
 
     def _existing(self, plans: list[RowPlan]) -> None:
         """Rows naming a record by its number update it (if the actor may change it)."""
-        ids = sorted({p.row.key_id for p in plans if p.row.key_id and p.category != ERROR})
+        ids = {p.row.key_id for p in plans if p.row.key_id and p.category != ERROR}
         current = {}
         visible_customers = access.editable_customers(self.actor).values("pk")
-        for chunk in _chunks(ids):
+        if ids:
             for row in self.model.objects.filter(
-                pk__in=chunk, customer_id__in=visible_customers
+                pk__in=in_values(ids), customer_id__in=visible_customers
             ).values("pk", "customer_id", *self.UPDATABLE):
                 current[row["pk"]] = row
         self.current = current
@@ -379,35 +379,34 @@ class InteractionImport(RecordImport):
 
     def _contacts(self, customer_ids):
         table = {}
-        for chunk in _chunks(customer_ids):
-            for pk, cid, name in Contact.objects.filter(customer_id__in=chunk).values_list(
-                "pk", "customer_id", "name"
-            ):
-                table.setdefault((cid, clean_text(name).lower()), pk)
+        listed = in_values(customer_ids)
+        for pk, cid, name in Contact.objects.filter(customer_id__in=listed).values_list(
+            "pk", "customer_id", "name"
+        ):
+            table.setdefault((cid, clean_text(name).lower()), pk)
         return table
 
     def _deals(self, customer_ids):
         from kehu.pipeline.models import Deal
 
         table = {}
-        for chunk in _chunks(customer_ids):
-            for pk, cid, title in Deal.objects.filter(customer_id__in=chunk).values_list(
-                "pk", "customer_id", "title"
-            ):
-                table.setdefault((cid, clean_text(title).lower()), pk)
+        listed = in_values(customer_ids)
+        for pk, cid, title in Deal.objects.filter(customer_id__in=listed).values_list(
+            "pk", "customer_id", "title"
+        ):
+            table.setdefault((cid, clean_text(title).lower()), pk)
         return table
 
     def _move_last_contact(self, latest: dict) -> dict:
         """Customers' last contact moves forward to their latest imported interaction; the
         values it had are returned (for undo)."""
         before, rows = {}, []
-        for chunk in _chunks(sorted(latest)):
-            for pk, old in Customer.objects.filter(pk__in=chunk).values_list(
-                "pk", "last_contact_at"
-            ):
-                if old is None or old < latest[pk]:
-                    before[str(pk)] = _db(old) if old is not None else None
-                    rows.append((pk, _db(latest[pk])))
+        for pk, old in Customer.objects.filter(pk__in=in_values(latest)).values_list(
+            "pk", "last_contact_at"
+        ):
+            if old is None or old < latest[pk]:
+                before[str(pk)] = _db(old) if old is not None else None
+                rows.append((pk, _db(latest[pk])))
         stamp = "timestamp with time zone" if connection.vendor == "postgresql" else "text"
         update_from(Customer._meta.db_table, [("last_contact_at", stamp)], rows)
         return before

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from kehu.customers.models import Customer
 from kehu.followups.models import FollowUp, Interaction
 from kehu.pipeline.models import Deal, Stage
 from kehu.sheets import importer, services
@@ -40,6 +41,22 @@ def test_interaction_history_is_imported_and_moves_last_contact(people, book):
     assert not Interaction.objects.filter(customer=customer).exists()
     customer.refresh_from_db()
     assert customer.last_contact_at is None
+
+
+def test_a_long_interaction_log_finds_every_customer_and_moves_their_last_contact(people):
+    # over a hundred customers: their names, contacts and last contacts are looked up as one
+    # array parameter each
+    customers = [people.customer(people.rep, f"日志{i}有限公司") for i in range(120)]
+    rows = [["客户名称", "跟进时间", "跟进方式", "跟进内容"]]
+    rows += [
+        [c.name, datetime(2024, 3, 1, 10, 0), "电话", f"第{i}次"] for i, c in enumerate(customers)
+    ]
+    batch = _upload(people.rep, rows, "interactions")
+    assert batch.summary["new"] == 120 and batch.summary["error"] == 0
+    importer.commit(people.rep, batch, {})
+    assert Interaction.objects.filter(customer__in=customers).count() == 120
+    moved = {c.last_contact_at for c in Customer.objects.filter(pk__in=[c.pk for c in customers])}
+    assert [timezone.localtime(t).strftime("%Y-%m-%d %H:%M") for t in moved] == ["2024-03-01 10:00"]
 
 
 def test_interactions_for_customers_the_rep_cannot_change_are_errors(people, book):
