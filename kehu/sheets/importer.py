@@ -674,21 +674,7 @@ def _create(actor, plans: list[RowPlan], refs, tags, now, note: str) -> list[int
                 )
             )
             if c:
-                contact_rows.append(
-                    (
-                        cid,
-                        c.get("contact_name") or phone or c.get("email") or name[:50],
-                        c.get("contact_title", ""),
-                        phone or "",
-                        "",
-                        c.get("email", ""),
-                        c.get("wechat", ""),
-                        True,
-                        "",
-                        stamp,
-                        stamp,
-                    )
-                )
+                contact_rows.append(_new_contact(cid, c, name, stamp))
             if row.tags:
                 tag_rows += [(cid, tags[t]) for t in row.tags]
             audit_rows.append((stamp, actor_id, create, model, cid, name[:200], cid, note))
@@ -701,6 +687,25 @@ def _create(actor, plans: list[RowPlan], refs, tags, now, note: str) -> list[int
     insert_rows(CustomerTag._meta.db_table, ["customer_id", "tag_id"], tag_rows)
     _audit(audit_rows)
     return ids
+
+
+def _new_contact(customer_id: int, contact: dict, name: str, stamp) -> tuple:
+    """A row's contact as a new primary contact (CONTACT_COLUMNS), named by whatever the row
+    gives: the contact's name, phone, e-mail, else the company's."""
+    phone = contact.get("phone", "")
+    return (
+        customer_id,
+        contact.get("contact_name") or phone or contact.get("email") or name[:50],
+        contact.get("contact_title", ""),
+        phone,
+        "",
+        contact.get("email", ""),
+        contact.get("wechat", ""),
+        True,
+        "",
+        stamp,
+        stamp,
+    )
 
 
 def _insert_customers(rows) -> None:
@@ -825,17 +830,7 @@ def _update(actor, plans: list[RowPlan], analysis: Analysis, refs, tags, now) ->
                 contact_inserts.append(
                     [
                         before,  # becomes the reserved id below
-                        plan.match_id,
-                        c.get("contact_name") or c.get("phone") or c.get("email") or name[:50],
-                        c.get("contact_title", ""),
-                        c.get("phone", ""),
-                        "",
-                        c.get("email", ""),
-                        c.get("wechat", ""),
-                        True,
-                        "",
-                        stamp,
-                        stamp,
+                        *_new_contact(plan.match_id, c, name, stamp),
                     ]
                 )
             before["contact"] = analysis.contacts.get(plan.match_id) and {
