@@ -197,10 +197,10 @@ def _word_pinyin(word: str) -> tuple[str, str]:
 
 
 def pinyin_by_words(name: str) -> tuple[str, str]:
-    """pinyin_forms(name) in a few µs instead of ~200: pypinyin cuts a name into dictionary
-    phrases and single characters (forward maximum matching) and reads each piece on its own,
-    so the name's pinyin is the pieces' pinyin joined, and company names share a few thousand
-    pieces and endings. (Joining the pinyin of arbitrary parts is not the same: "郑州|长城"
+    """pinyin_forms(name) at a tenth of its cost (~200 µs a name): pypinyin cuts a name into
+    dictionary phrases and single characters (forward maximum matching) and reads each piece on
+    its own, so the name's pinyin is the pieces' pinyin joined, and company names share a few
+    thousand pieces and endings. (Joining the pinyin of arbitrary parts is not the same: "郑州|长城"
     reads as 州长, zhou-zhang.)"""
     text = clean_text(name).lower()
     if not text:

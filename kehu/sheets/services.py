@@ -49,13 +49,14 @@ def upload(
     except SheetError as exc:
         raise ValidationError({"file": [str(exc)]}) from exc
     fields = _saved_fields(actor, kind, mapping.headers) or mapping.fields
-    batch = ImportBatch.objects.create(
-        kind=kind,
-        filename=filename[:200],
-        created_by=actor,
-        mapping={**mapping.as_dict(), "fields": fields},
-    )
-    ImportContent.objects.create(batch=batch, data=data)
+    with transaction.atomic():  # never a batch without its file
+        batch = ImportBatch.objects.create(
+            kind=kind,
+            filename=filename[:200],
+            created_by=actor,
+            mapping={**mapping.as_dict(), "fields": fields},
+        )
+        ImportContent.objects.create(batch=batch, data=data)
     if background:
         from .tasks import check_import
 
