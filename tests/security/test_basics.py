@@ -25,8 +25,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def production_env(**extra) -> dict:
     """The environment of a production install: the variables README's "Running in production"
-    names, and nothing of this machine's KEHU_* settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KEHU_")}
+    names, and nothing of this machine's KEHU_* settings, nor what the browser tests set in
+    this process (DJANGO_ALLOW_ASYNC_UNSAFE, which `check --deploy` rightly refuses)."""
+    test_only = {"DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEHU_") and k not in test_only}
     env.update(
         KEHU_ENV="production",
         KEHU_SECRET_KEY=secrets.token_urlsafe(50),
