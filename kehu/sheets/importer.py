@@ -35,7 +35,14 @@ from kehu.customers.search import indexed_after_insert
 from kehu.webhooks import events as webhooks
 
 from .customer_rows import CUSTOMER_FIELDS, CustomerRowReader, ParsedRow, decode_rows
-from .models import RECORD_COLUMNS, ImportBatch, ImportRecord, created_ids, record_rows
+from .models import (
+    RECORD_COLUMNS,
+    ImportBatch,
+    ImportContent,
+    ImportRecord,
+    created_ids,
+    record_rows,
+)
 from .reader import read_rows
 
 CHUNK = 900  # ids or keys per IN (…): under every database's parameter limit
@@ -154,7 +161,10 @@ def analyse(
 
 def _analyse_customers(actor, batch, choices, progress, reuse, rows) -> Analysis:
     reader = CustomerRowReader(actor, batch.mapping)
-    kept = batch.content.parsed if reuse else None
+    # the kept rows only: the file itself is read again only when they cannot be used
+    kept = None
+    if reuse:
+        kept = ImportContent.objects.filter(batch=batch).values_list("parsed", flat=True).first()
     parsed = decode_rows(bytes(kept), reader) if kept else None
     if parsed is None:
         parsed = []
@@ -914,12 +924,11 @@ def _refresh_search(items) -> None:
     if not items:
         return
     contacts = defaultdict(list)
-    ids = [i for i, _n, _p in items]
-    for chunk in _chunks(ids):
-        for row in Contact.objects.filter(customer_id__in=chunk).values_list(
-            "customer_id", "name", "phone", "phone2", "email"
-        ):
-            contacts[row[0]].append(row[1:])
+    ids = in_values(i for i, _n, _p in items)
+    for row in Contact.objects.filter(customer_id__in=ids).values_list(
+        "customer_id", "name", "phone", "phone2", "email"
+    ):
+        contacts[row[0]].append(row[1:])
     rows = []
     for cid, name, pinyin in items:
         phones, extra = [], []
@@ -976,11 +985,11 @@ def _check_untouched(created: list[int], updated: list) -> None:
     versions = {cid: version for cid, version, _b in updated}
     versions.update(dict.fromkeys(created, 1))
     changed = 0
-    ids = sorted(versions)
-    for chunk in _chunks(ids):
-        for cid, version in Customer.objects.filter(pk__in=chunk).values_list("pk", "version"):
-            changed += version != versions[cid]
+    ids = in_values(versions)
+    for cid, version in Customer.objects.filter(pk__in=ids).values_list("pk", "version"):
+        changed += version != versions[cid]
     worked = 0
+    created_listed = in_values(created)
     skip = {Contact, CustomerTag, ImportRecord, AuditEvent}
     for rel in Customer._meta.related_objects:
         model = rel.related_model
@@ -988,8 +997,9 @@ def _check_untouched(created: list[int], updated: list) -> None:
             continue
         if model._meta.auto_created:
             continue
-        for chunk in _chunks(created):
-            worked += model._default_manager.filter(**{f"{rel.field.name}_id__in": chunk}).count()
+        if created:
+            lookup = {f"{rel.field.name}_id__in": created_listed}
+            worked += model._default_manager.filter(**lookup).count()
     if changed or worked:
         raise ImportRefused(
             _(

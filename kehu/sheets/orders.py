@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from kehu.core.bulk import in_values
 from kehu.core.text import clean_text
 
 from . import parse
@@ -177,7 +178,7 @@ class OrderImport(RecordImport):
         """Through the services, so that the customers' purchase totals follow."""
         from kehu.sales import services
 
-        for order in self.model.objects.filter(pk__in=created_ids(batch)):
+        for order in self.model.objects.filter(pk__in=in_values(created_ids(batch))):
             services.delete_order(self.actor, order)
         customers = set()
         for pk, before in batch.records.filter(action=ImportRecord.Action.UPDATE).values_list(
@@ -200,7 +201,7 @@ def check_untouched(batch: ImportBatch) -> None:
     undone silently."""
     from kehu.sales.models import Order
 
-    if Order.objects.filter(pk__in=created_ids(batch), version__gt=1).exists():
+    if Order.objects.filter(pk__in=in_values(created_ids(batch)), version__gt=1).exists():
         raise ImportRefused(
             _("Orders of this import have changed since: undoing it would lose that work.")
         )

@@ -548,11 +548,9 @@ class FollowUpImport(RecordImport):
 
         updated = batch.records.filter(action=ImportRecord.Action.UPDATE)
         ids = created_ids(batch) + list(updated.values_list("object_id", flat=True))
-        customers = set()
-        for chunk in _chunks(ids):
-            customers.update(
-                self.model.objects.filter(pk__in=chunk).values_list("customer_id", flat=True)
-            )
+        customers = set(
+            self.model.objects.filter(pk__in=in_values(ids)).values_list("customer_id", flat=True)
+        )
         super().undo(batch)
         followup_services.sync_next_followup(customers)
 
@@ -719,7 +717,9 @@ def check_untouched(batch: ImportBatch) -> None:
     from kehu.pipeline.models import StageChange
 
     created = created_ids(batch)
-    moved = StageChange.objects.filter(deal_id__in=created).exclude(from_stage__isnull=True)
+    moved = StageChange.objects.filter(deal_id__in=in_values(created)).exclude(
+        from_stage__isnull=True
+    )
     if created and moved.exists():
         raise ImportRefused(
             _("Deals of this import have moved stage since: undoing it would lose that work.")
