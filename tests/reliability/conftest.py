@@ -3,7 +3,8 @@ own, for what one process cannot show: two workers at once, a process killed hal
 
 The database is migrated and seeded once per session (a template), then copied per test: on
 SQLite a file copied; on PostgreSQL (DATABASE_URL set) `CREATE DATABASE … TEMPLATE`, named
-after the configured database so that parallel runs do not clash, dropped afterwards."""
+after the configured database and the xdist worker so that parallel runs and workers do not
+clash, dropped afterwards."""
 
 import json
 import os
@@ -143,7 +144,10 @@ def template(tmp_path_factory):
         yield env, _seed(env, tmp), None
         return
     base = urlsplit(url).path.lstrip("/") or "kehu"
-    name = f"{base}_reltmpl"[:60]
+    # one template per xdist worker: each worker's session creates and drops its own, and a
+    # shared name let one worker drop the template while the other was still copying it
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"{base}_reltmpl_{worker}"[:55]
     with _admin(url) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
