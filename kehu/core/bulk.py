@@ -87,9 +87,10 @@ def in_values(values: Iterable):
     with one parameter, a JSON array (SQLite) or an array (PostgreSQL) the database unpacks.
     The ORM prepares each value of a list as a parameter (two thirds of matching a 100,000-row
     import) and SQLite refuses more than 32,766 of them."""
-    values = sorted(set(values))
+    values = set(values)
     if len(values) <= 100:
-        return values
+        return sorted(values)  # the same values, the same SQL
+    values = list(values)  # (the database sorts them; sorting 100,000 names here took 0.13 s)
     if connection.vendor == "postgresql":
         kind = "bigint" if all(isinstance(v, int) for v in values) else "text"
         return RawSQL(f"SELECT unnest(%s::{kind}[])", [values])

@@ -170,7 +170,9 @@ class CustomerRowReader:
         self.assignable: set[int] = set()
         self.can_reassign = access.can_reassign(actor)
         self.max_length = {c.key: c.max_length for c in CUSTOMERS.columns if c.max_length}
-        self.readers = [(i, header, self._reader(f)) for i, f, header in self.columns]
+        self.readers = [
+            (i, header, *self._reader(f), {}) for i, f, header in self.columns
+        ]  # (index, header, parse, target, key, memo)
 
     # owners: by login or by full name, among active people; whether the actor may assign to
     # them is checked against what the row changes (an unchanged owner is never an error)
@@ -194,86 +196,97 @@ class CustomerRowReader:
 
     def read(self, number: int, cells: list) -> ParsedRow:
         row = ParsedRow(number)
+        values, contact = row.values, row.contact
         width = len(cells)
-        for index, header, read_cell in self.readers:
+        for index, header, parse_cell, target, key, memo in self.readers:
             value = cells[index] if index < width else None
-            if value is None or (isinstance(value, str) and not value.strip()):
+            if value is None:
                 continue
+            # a sheet repeats most of its cells (owners, tiers, dates, industries, tags): each
+            # column parses a distinct cell once; 1 and 1.0 and True are told apart by class
+            cell = value if value.__class__ is str else (value.__class__, value)
             try:
-                read_cell(row, value)
-            except ValueError as exc:
-                row.problems.append(RowProblem(header, str(exc)))
-        if "name" not in row.values and row.key_id is None:
+                result = memo.get(cell, _UNSEEN)
+            except TypeError:  # not hashable
+                result = cell = _UNSEEN
+            if result is _UNSEEN:
+                result = _parse_cell(parse_cell, value)
+                if len(memo) < MEMO_LIMIT and cell is not _UNSEEN:
+                    memo[cell] = result
+            if result is _BLANK:
+                continue
+            if result.__class__ is _Refused:
+                row.problems.append(RowProblem(header, result.message))
+            elif target is _VALUES:
+                values[key] = result
+            elif target is _CONTACT:
+                contact[key] = result
+            else:
+                target(row, result)
+        if "name" not in values and row.key_id is None:
             row.problems.append(
                 RowProblem(str(CUSTOMERS.column("name").label), _("Enter the customer name."))
             )
         row.parse_problems = len(row.problems)
         return row
 
-    # one reader per mapped column, chosen once (a sheet has 100,000 rows and a dozen columns)
-    def _reader(self, key: str):
+    # one reader per mapped column, chosen once (a sheet has 100,000 rows and a dozen columns):
+    # (parse: cell → value, or ValueError with the message; where the value goes; its key)
+    def _reader(self, key: str) -> tuple:
         special = {
-            "id": self._read_id,
-            "name": self._read_name,
-            "size": self._read_size,
-            "tier": self._read_tier,
-            "owner": self._read_owner,
-            "last_contact_at": self._read_datetime,
-            "satisfaction": self._read_satisfaction,
-            "tags": self._read_tags,
-            "phone": self._read_phone,
-            "email": self._read_email,
+            "id": (lambda value: parse.parse_int(value, low=1), _set_key_id),
+            "name": (self._parse_name, _VALUES),
+            "size": (self._parse_size, _VALUES),
+            "tier": (lambda value: parse.parse_tier(value, tuple(Customer.TIERS)), _VALUES),
+            "owner": (self._parse_owner, _VALUES),
+            "last_contact_at": (parse.parse_datetime, _VALUES),
+            "satisfaction": (lambda value: parse.parse_int(value, low=1, high=5), _VALUES),
+            "tags": (lambda value: [t[:30] for t in parse.split_list(value)], _set_tags),
+            "phone": (_parse_phone, _CONTACT),
+            "email": (_parse_email, _CONTACT),
         }
         if key in special:
-            return special[key]
+            return (*special[key], key)
         if key in ("kind", "status"):
-            return lambda row, value: row.values.__setitem__(
-                key, parse.choice(value, self.options[key])
-            )
+            options = self.options[key]
+            return (lambda value: parse.choice(value, options)), _VALUES, key
         if key in ("core_needs", "notes"):  # kept as typed, line breaks included
-            return lambda row, value: row.values.__setitem__(
-                key, value.strip() if isinstance(value, str) else parse.text(value)
+            return (
+                (lambda value: value.strip() if isinstance(value, str) else parse.text(value)),
+                _VALUES,
+                key,
             )
         if key in MONEY_FIELDS:
             wan = "万" in self.units.get(key, "")
-            return lambda row, value: row.values.__setitem__(
-                key, parse.parse_amount(value, unit_wan=wan)
-            )
+            return (lambda value: parse.parse_amount(value, unit_wan=wan)), _VALUES, key
         if key == "city" and self.split_region:
-            return self._read_city
-        return self._text_reader(key, "contact" if key in CONTACT_FIELDS else "values")
+            return self._parse_region, _set_region, key
+        return self._text_parser(key), _CONTACT if key in CONTACT_FIELDS else _VALUES, key
 
-    def _text_reader(self, key: str, target: str):
+    def _text_parser(self, key: str):
         """A plain text column (industry, contact name …): cleaned, within its length."""
         limit = self.max_length.get(key)
         clean = clean_text
 
-        def read_text(row, value):
+        def read_text(value):
             text = clean(value) if value.__class__ is str else parse.text(value)
             if limit and len(text) > limit:
                 self._text(key, text)  # raises
-            getattr(row, target)[key] = text
+            return text
 
         return read_text
 
-    def _read_id(self, row, value):
-        row.key_id = parse.parse_int(value, low=1)
-
-    def _read_name(self, row, value):
+    def _parse_name(self, value):
         # clean_company_name cleans the text as parse.text does; other cells are made text first
         text = value if value.__class__ is str else parse.text(value)
-        row.values["name"] = self._text("name", clean_company_name(text))
+        return self._text("name", clean_company_name(text))
 
-    def _read_size(self, row, value):
+    def _parse_size(self, value):
         if isinstance(value, int | float) or parse.text(value).isdigit():
-            row.values["size"] = _size_from_staff(parse.parse_int(value, low=0))
-        else:
-            row.values["size"] = parse.choice(value, self.options["size"])
+            return _size_from_staff(parse.parse_int(value, low=0))
+        return parse.choice(value, self.options["size"])
 
-    def _read_tier(self, row, value):
-        row.values["tier"] = parse.parse_tier(value, tuple(Customer.TIERS))
-
-    def _read_owner(self, row, value):
+    def _parse_owner(self, value):
         login = parse.text(value).lower()
         owner = self.owners().get(login)
         if owner is None:
@@ -283,40 +296,11 @@ class CustomerRowReader:
                     % {"name": parse.text(value)}
                 )
             raise ValueError(_("There is nobody called “%(name)s”.") % {"name": parse.text(value)})
-        row.values["owner"] = owner
+        return owner
 
-    def _read_datetime(self, row, value):
-        row.values["last_contact_at"] = parse.parse_datetime(value)
-
-    def _read_satisfaction(self, row, value):
-        row.values["satisfaction"] = parse.parse_int(value, low=1, high=5)
-
-    def _read_tags(self, row, value):
-        row.tags = [t[:30] for t in parse.split_list(value)]
-
-    def _read_city(self, row, value):
+    def _parse_region(self, value) -> tuple[str, str]:
         province, city = split_region(parse.text(value))
-        if province:
-            row.values["province"] = province
-        row.values["city"] = self._text("city", city)
-
-    def _read_phone(self, row, value):
-        raw = parse.text(value)
-        phone = normalize_phone(raw)
-        if not is_valid_phone(phone):
-            raise ValueError(
-                _(
-                    "“%(value)s” is not a valid phone number (mobile 1xxxxxxxxxx or landline with area code)."
-                )
-                % {"value": raw}
-            )
-        row.contact["phone"] = phone
-
-    def _read_email(self, row, value):
-        email = normalize_email(parse.text(value))
-        if not is_valid_email(email):
-            raise ValueError(_("“%(value)s” is not a valid e-mail address.") % {"value": email})
-        row.contact["email"] = email
+        return province, self._text("city", city)
 
     def _text(self, key: str, value: str) -> str:
         limit = self.max_length.get(key)
@@ -330,6 +314,63 @@ class CustomerRowReader:
 
 MONEY_FIELDS = ("annual_budget", "cooperation_amount")
 ZERO = Decimal("0.00")
+
+MEMO_LIMIT = 10_000  # distinct cells a column remembers (a name column has no repeats)
+_VALUES, _CONTACT = "values", "contact"  # where a column's value goes (else a setter)
+_UNSEEN, _BLANK = object(), object()
+
+
+class _Refused:
+    """A cell that does not parse: its message, remembered like a value."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        self.message = message
+
+
+def _parse_cell(parse_cell, value):
+    if value.__class__ is str and not value.strip():
+        return _BLANK
+    try:
+        return parse_cell(value)
+    except ValueError as exc:
+        return _Refused(str(exc))
+
+
+def _set_key_id(row: ParsedRow, value: int) -> None:
+    row.key_id = value
+
+
+def _set_tags(row: ParsedRow, value: list) -> None:
+    row.tags = list(value)  # the remembered list is shared by every row with the same cell
+
+
+def _set_region(row: ParsedRow, value: tuple) -> None:
+    province, city = value
+    if province:
+        row.values["province"] = province
+    row.values["city"] = city
+
+
+def _parse_phone(value) -> str:
+    raw = parse.text(value)
+    phone = normalize_phone(raw)
+    if not is_valid_phone(phone):
+        raise ValueError(
+            _(
+                "“%(value)s” is not a valid phone number (mobile 1xxxxxxxxxx or landline with area code)."
+            )
+            % {"value": raw}
+        )
+    return phone
+
+
+def _parse_email(value) -> str:
+    email = normalize_email(parse.text(value))
+    if not is_valid_email(email):
+        raise ValueError(_("“%(value)s” is not a valid e-mail address.") % {"value": email})
+    return email
 
 
 # --- the dry run's rows, kept for the commit ---------------------------------------------------
@@ -349,10 +390,10 @@ def encode_rows(rows: list[ParsedRow]) -> bytes:
     for key in MONEY_FIELDS:
         if key in values:
             values[key] = [None if v is None else str(v) for v in values[key]]
-    if "last_contact_at" in values:
-        values["last_contact_at"] = [
-            None if v is None else v.isoformat() for v in values["last_contact_at"]
-        ]
+    if "last_contact_at" in values:  # a sheet's dates repeat: each one is written once
+        column = values["last_contact_at"]
+        shown = {v: v.isoformat() for v in set(column) if v is not None}
+        values["last_contact_at"] = [None if v is None else shown[v] for v in column]
     data = {
         "format": ROWS_FORMAT,
         "numbers": [r.number for r in rows],
@@ -390,14 +431,14 @@ def decode_rows(data: bytes, reader: "CustomerRowReader") -> list[ParsedRow] | N
         if key in values:
             values[key] = [None if v is None else Decimal(v) for v in values[key]]
     if "last_contact_at" in values:
-        values["last_contact_at"] = [
-            None if v is None else datetime.fromisoformat(v) for v in values["last_contact_at"]
-        ]
-    value_columns = list(values.items())
-    contact_columns = list(data["contact"].items())
+        column = values["last_contact_at"]
+        read = {v: datetime.fromisoformat(v) for v in set(column) if v is not None}
+        values["last_contact_at"] = [None if v is None else read[v] for v in column]
     problems = {int(i): p for i, p in data["problems"].items()}
     owner_label = str(CUSTOMERS.column("owner").label)
     rows = []
+    value_columns = list(values.items())
+    contact_columns = list(data["contact"].items())
     for i, (number, tags, key_id, key) in enumerate(
         zip(data["numbers"], data["tags"], data["key_id"], data["name_key"], strict=True)
     ):

@@ -176,6 +176,79 @@ def test_name_key_ignores_width_and_spacing(name):
     assert name_key(f"  {name} ") == name_key(name)
 
 
+def _name_key_by_slices(value: str) -> str:
+    """name_key as it was written first (a slice and a set lookup per length), kept to check
+    the single-pattern version against."""
+    from kehu.core.text import _BRACKETED_RE, _PUNCT_RE, _SUFFIX_SET, REGION_PREFIXES
+
+    key = clean_text(value).lower()
+    if "(" in key or "（" in key:
+        key = _BRACKETED_RE.sub("", key)
+    key = _PUNCT_RE.sub("", key)
+    for _ in range(2):
+        for n in sorted({len(s) for s in _SUFFIX_SET}, reverse=True):
+            if len(key) > n and key[-n:] in _SUFFIX_SET:
+                key = key[:-n]
+                break
+        else:
+            break
+    for _ in range(2):
+        for n in sorted({len(p) for p in REGION_PREFIXES}, reverse=True):
+            if len(key) > n + 1 and key[:n] in REGION_PREFIXES:
+                key = key[n:]
+                break
+        else:
+            break
+        for tail in ("省", "市", "区"):
+            if key.startswith(tail) and len(key) > 2:
+                key = key[1:]
+    return key
+
+
+NAME_PIECES = [
+    "浙江",
+    "浙江省",
+    "杭州",
+    "杭州市",
+    "黑龙江",
+    "哈尔滨",
+    "乌鲁木齐",
+    "中国",
+    "区",
+    "市",
+    "省",
+    "云帆",
+    "科技",
+    "海纳",
+    "贸易",
+    "集团",
+    "股份",
+    "有限",
+    "公司",
+    "有限公司",
+    "分公司",
+    "有限责任公司",
+    "集团股份有限公司",
+    "Co., Ltd.",
+    "co ltd",
+    "Inc",
+    "limited",
+    "corp.",
+    "（杭州）",
+    "(集团)",
+    " ",
+    "·",
+    "-",
+    "A",
+    "1",
+]
+
+
+@given(st.lists(st.sampled_from(NAME_PIECES), max_size=8).map("".join))
+def test_name_key_reads_suffixes_and_prefixes_as_the_slice_by_slice_version(name):
+    assert name_key(name) == _name_key_by_slices(name)
+
+
 NO_BAR = st.text(alphabet=st.characters(blacklist_characters="|"), max_size=20)
 
 

@@ -248,6 +248,59 @@ def test_a_row_of_junk_is_read_or_refused_cell_by_cell(reader):
     check()
 
 
+def _read(parsed: ParsedRow) -> tuple:
+    return (
+        parsed.values,
+        parsed.contact,
+        parsed.tags,
+        parsed.key_id,
+        [(p.column, p.message) for p in parsed.problems],
+    )
+
+
+def test_a_cell_seen_before_reads_as_the_first_time(reader):
+    """Each column remembers the cells it parsed (a sheet repeats owners, tiers, dates): a row
+    reads the same from a reader that has seen its cells, and from one that has not."""
+
+    @fuzz
+    @given(rows=st.lists(st.lists(cells, max_size=len(reader.fields)), min_size=1, max_size=4))
+    def check(rows):
+        for row in rows:
+            seen = reader.read(7, row)
+            for *_rest, memo in reader.readers:
+                memo.clear()
+            assert _read(seen) == _read(reader.read(7, row))
+
+    check()
+
+
+def test_rows_with_the_same_cells_do_not_share_what_they_hold(reader):
+    at = {f: i for i, f in enumerate(reader.fields)}
+    cells = [None] * len(reader.fields)
+    cells[at["name"]], cells[at["tags"]], cells[at["tier"]] = "云帆科技", "老客户、价格敏感", "Z"
+    first, second = reader.read(2, list(cells)), reader.read(3, list(cells))
+    first.tags.append("改过")
+    assert second.tags == ["老客户", "价格敏感"]
+    # the remembered refusal is every such row's own problem
+    assert [p.message for p in first.problems] == [p.message for p in second.problems]
+    assert first.problems and first.problems[0] is not second.problems[0]
+
+
+def test_one_and_one_point_zero_and_true_are_told_apart(reader):
+    at = {f: i for i, f in enumerate(reader.fields)}
+
+    def satisfaction(value):
+        cells = [None] * len(reader.fields)
+        cells[at["name"]], cells[at["satisfaction"]] = "云帆科技", value
+        row = reader.read(2, cells)
+        return row.values.get("satisfaction"), [p.message for p in row.problems]
+
+    assert satisfaction(1) == (1, [])
+    assert satisfaction(1.0) == (1, [])
+    assert satisfaction(True)[1]  # a ticked box is not a score, though True == 1
+    assert satisfaction(1) == (1, [])
+
+
 # --- what the fuzzing found ----------------------------------------------------------------
 @pytest.mark.parametrize("value", [float("nan"), Decimal("NaN"), Decimal("sNaN")])
 def test_a_nan_amount_is_refused_with_a_message(value):
