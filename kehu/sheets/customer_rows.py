@@ -330,7 +330,7 @@ class _Refused:
 
 
 def _parse_cell(parse_cell, value):
-    if value.__class__ is str and not value.strip():
+    if isinstance(value, str) and not value.strip():
         return _BLANK
     try:
         return parse_cell(value)
@@ -392,8 +392,11 @@ def encode_rows(rows: list[ParsedRow]) -> bytes:
             values[key] = [None if v is None else str(v) for v in values[key]]
     if "last_contact_at" in values:  # a sheet's dates repeat: each one is written once
         column = values["last_contact_at"]
-        shown = {v: v.isoformat() for v in set(column) if v is not None}
-        values["last_contact_at"] = [None if v is None else shown[v] for v in column]
+        # (naive ones only: aware times at one instant in two offsets are equal, not the same)
+        shown = {v: v.isoformat() for v in set(column) if v is not None and v.tzinfo is None}
+        values["last_contact_at"] = [
+            None if v is None else shown.get(v) or v.isoformat() for v in column
+        ]
     data = {
         "format": ROWS_FORMAT,
         "numbers": [r.number for r in rows],

@@ -344,3 +344,25 @@ def test_the_rows_a_dry_run_keeps_come_back_as_they_were_read(reader):
         ]
 
     check()
+
+
+def test_kept_rows_keep_each_time_with_its_own_offset(reader):
+    """Times are written once per distinct value; two aware times at one instant in two
+    offsets are equal but are kept as each was."""
+    from datetime import UTC, timedelta, timezone
+
+    local = datetime(2024, 3, 1, 9, 30)
+    utc = datetime(2024, 3, 1, 1, 30, tzinfo=UTC)
+    shanghai = utc.astimezone(timezone(timedelta(hours=8)))
+    read = [
+        ParsedRow(n, {"name": f"客户{n}", "last_contact_at": t})
+        for n, t in enumerate([local, utc, local, shanghai], start=2)
+    ]
+    kept = decode_rows(encode_rows(read), reader)
+    assert [r.values["last_contact_at"] for r in kept] == [local, utc, local, shanghai]
+    assert [r.values["last_contact_at"].utcoffset() for r in kept] == [
+        None,
+        timedelta(0),
+        None,
+        timedelta(hours=8),
+    ]
