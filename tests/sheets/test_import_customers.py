@@ -95,6 +95,24 @@ def test_director_imports_the_seed_sheet_under_a_merged_title(people, upload, co
     assert created.changes[0]["new"] == f"客户.xlsx (#{batch.pk})"  # the file it came from
 
 
+def test_every_imported_customer_has_one_creation_event_of_its_own(
+    people, upload, commit, monkeypatch
+):
+    before = people.customer(people.rep, "温州瓯江机械有限公司")
+    monkeypatch.setattr(importer, "WRITE_CHUNK", 10)  # three chunks, audited as they are built
+    rows = [["客户名称"]] + [[f"公司{i}有限公司"] for i in range(25)]
+    batch = commit(people.director, upload(people.director, csv_bytes(rows), "many.csv"))
+    created = Customer.objects.filter(pk__in=created_ids(batch))
+    events = AuditEvent.objects.filter(action="create", model="customers.customer").exclude(
+        customer_id=before.pk
+    )
+    assert sorted(
+        (e.object_id, e.customer_id, e.object_repr, e.actor_id, e.at) for e in events
+    ) == sorted((c.pk, c.pk, c.name, people.director.pk, c.created_at) for c in created)
+    assert {e.changes[0]["new"] for e in events} == {f"many.csv (#{batch.pk})"}
+    assert AuditEvent.objects.filter(customer_id=before.pk).count() == 1  # its own, untouched
+
+
 def test_rep_imports_into_own_book_and_cannot_set_tiers(people, upload, commit):
     batch = upload(people.rep, xlsx(seed_rows()))
     problems = [s["problems"] for s in batch.summary["samples"] if s["category"] == "error"]
@@ -272,13 +290,14 @@ def test_only_directors_undo_and_not_after_someone_worked_on_it(people, upload, 
 def test_a_failure_on_the_last_row_leaves_nothing_written(people, upload, monkeypatch):
     rows = [["客户名称"]] + [[f"公司{i}有限公司"] for i in range(50)]
     batch = upload(people.director, csv_bytes(rows), "many.csv")
-    real = importer._audit
+    real = importer.record_rows  # the last thing an import writes: every row is in
 
-    def explode(rows):
-        real(rows)
+    def explode(*args):
+        assert Customer.objects.count() == 50
+        real(*args)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer, "_audit", explode)
+    monkeypatch.setattr(importer, "record_rows", explode)
     with pytest.raises(RuntimeError):
         importer.commit(people.director, batch, {})
     assert not Customer.objects.exists() and not Contact.objects.exists()
