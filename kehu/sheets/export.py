@@ -144,11 +144,17 @@ def xlsx_book_response(filename: str, sheets) -> HttpResponse:
 
 
 def csv_safe(value) -> str:
-    """Text as a spreadsheet will show it, never run; numbers (negative ones too) unchanged."""
+    """Text as a spreadsheet will show it, never run; numbers (negative ones too) unchanged;
+    times in local time to the minute, as the .xlsx shows them (and the importer reads them:
+    an exported CSV imports again without a change)."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_START) else value
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = timezone.localtime(value)
+        return value.strftime("%Y-%m-%d %H:%M")
     return str(value)
 
 

@@ -1,6 +1,7 @@
 """An exported sheet, edited in a spreadsheet and imported again, updates the same customers."""
 
 import io
+from datetime import UTC, datetime
 
 from django.core.management import call_command
 from python_calamine import CalamineWorkbook
@@ -46,6 +47,19 @@ def test_export_keeps_the_lists_filters_and_csv_has_a_bom(people, book, login):
     assert body.startswith("\ufeff".encode())
     text = body.decode("utf-8-sig")
     assert "杭州云帆科技有限公司" in text and "上海海纳" not in text
+
+
+def test_csv_export_shows_local_times_and_imports_again_unchanged(people, book, login, upload):
+    customer = book["rep"]
+    at = datetime(2026, 3, 2, 1, 15, 42, 123456, tzinfo=UTC)  # 09:15 in Beijing
+    Customer.objects.filter(pk=customer.pk).update(last_contact_at=at)
+    body = login(people.director).get("/customers/export/?cols=name,last_contact&format=csv")
+    content = body.getvalue()
+    assert "2026-03-02 09:15" in content.decode("utf-8-sig")
+    assert b"+00:00" not in content
+    batch = upload(people.director, content, "same.csv")
+    assert batch.summary["error"] == 0 and batch.summary["matched"] == 0
+    assert batch.summary["unchanged"] == 6
 
 
 def test_formula_like_names_are_text_in_exports(people, login, upload):
