@@ -30,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -565,3 +565,39 @@ def unassigned_leads(actor) -> QuerySet:
     if actor.sees_everything:
         return leads
     return leads.filter(team__in=managed_teams(actor))
+
+
+def unassigned_list(actor) -> QuerySet:
+    """The unassigned list as shown and exported: the actor's waiting leads, oldest first, each
+    with the reason its last run left it waiting (`reason`) and when (`told_at`: when its
+    manager was told); `why_unassigned` gives the reason to show."""
+    waiting = Assignment.objects.filter(customer=OuterRef("pk"), assigned_to__isnull=True).order_by(
+        "-at"
+    )
+    return (
+        unassigned_leads(actor)
+        .select_related("team", "team__assignment_rule")
+        .annotate(
+            reason=Subquery(waiting.values("reason")[:1]),
+            told_at=Subquery(waiting.values("at")[:1]),
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def why_unassigned(lead: Customer) -> str:
+    """Why a lead of `unassigned_list` has no owner yet."""
+    if lead.reason:
+        return lead.reason
+    if lead.team is None:
+        return _("No team: give it an owner by hand.")
+    if not _rule_active(lead.team):
+        return _("The team has no assignment rule switched on.")
+    return _("Waiting for the next run.")
+
+
+def _rule_active(team: Team) -> bool:
+    try:
+        return team.assignment_rule.active
+    except AssignmentRule.DoesNotExist:
+        return False

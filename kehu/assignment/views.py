@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,10 +10,11 @@ from django.views.decorators.http import require_POST
 from kehu.accounts import access
 from kehu.accounts.models import User
 from kehu.core.forms import add_errors
+from kehu.sheets import downloads
 
-from . import services
+from . import exports, services
 from .forms import RepForm, RuleForm
-from .models import Assignment, AssignmentRule
+from .models import AssignmentRule
 
 PREVIEW_ROWS = 200
 LIST_LIMIT = 200
@@ -160,37 +160,24 @@ def run_now(request, team_pk):
 def unassigned(request):
     if not services.can_manage(request.user):
         raise Http404
-    waiting = Assignment.objects.filter(customer=OuterRef("pk"), assigned_to__isnull=True)
-    leads = (
-        services.unassigned_leads(request.user)
-        .select_related("team", "team__assignment_rule")
-        .annotate(
-            reason=Subquery(waiting.order_by("-at").values("reason")[:1]),
-            told_at=Subquery(waiting.order_by("-at").values("at")[:1]),
+    leads = services.unassigned_list(request.user)
+    if downloads.wanted(request):  # every waiting lead, not only the first LIST_LIMIT
+        return downloads.respond(
+            request,
+            _("Unassigned leads"),
+            exports.unassigned_columns(),
+            exports.unassigned_rows(leads),
         )
-        .order_by("created_at", "id")
-    )
     total = leads.count()
-    rows = []
-    for lead in leads[:LIST_LIMIT]:
-        if lead.reason:
-            why = lead.reason
-        elif lead.team is None:
-            why = _("No team: give it an owner by hand.")
-        elif not _active(lead.team):
-            why = _("The team has no assignment rule switched on.")
-        else:
-            why = _("Waiting for the next run.")
-        rows.append((lead, why))
+    rows = [(lead, services.why_unassigned(lead)) for lead in leads[:LIST_LIMIT]]
     return render(
         request,
         "assignment/unassigned.html",
-        {"rows": rows, "total": total, "limit": LIST_LIMIT, "user_roles": User.Role},
+        {
+            "rows": rows,
+            "total": total,
+            "limit": LIST_LIMIT,
+            "user_roles": User.Role,
+            "query": downloads.query_without_format(request),
+        },
     )
-
-
-def _active(team) -> bool:
-    try:
-        return team.assignment_rule.active
-    except AssignmentRule.DoesNotExist:
-        return False

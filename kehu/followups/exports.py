@@ -1,6 +1,6 @@
-"""The interaction log (跟进记录) and the follow-up plan (表2 客户跟进计划表) as sheets: every
-row the page's filters select, read from the same access-scoped queries the pages show, and
-streamed in chunks so that memory stays flat whatever the count."""
+"""The interaction log (跟进记录), the follow-up plan (表2 客户跟进计划表) and the public pool
+(公海) as sheets: every row the page's filters select, read from the same access-scoped queries
+the pages show, and streamed in chunks so that memory stays flat whatever the count."""
 
 from collections.abc import Iterator
 
@@ -117,4 +117,42 @@ def plan_rows(queryset) -> Iterator[list]:
             str(statuses.get(f.status, f.status)),
             f.result,
             str(origins.get(f.origin, f.origin)),
+        ]
+
+
+def pool_columns() -> list[export.Column]:
+    """The pool page's columns, its region split into province and city as in the customer
+    list's sheet."""
+    return [
+        *customer_columns(),
+        export.Column(verbose(Customer, "tier"), choices=tuple(Customer.TIERS)),
+        export.Column(verbose(Customer, "industry")),
+        export.Column(verbose(Customer, "province")),
+        export.Column(verbose(Customer, "city")),
+        export.Column(verbose(Customer, "last_contact_at"), export.DATETIME),
+        export.Column(verbose(Customer, "pooled_at"), export.DATETIME),
+    ]
+
+
+def pool_rows(queryset) -> Iterator[list]:
+    """`queryset` is the page's (pool.pool_customers, filtered and ordered)."""
+    rows = queryset.select_related("industry").only(
+        "name",
+        "tier",
+        "industry__name",
+        "province",
+        "city",
+        "last_contact_at",
+        "pooled_at",
+    )
+    for c in rows.iterator(chunk_size=CHUNK):
+        yield [
+            c.pk,
+            c.name,
+            c.tier,
+            c.industry.name if c.industry else "",
+            c.province,
+            c.city,
+            c.last_contact_at,
+            c.pooled_at,
         ]

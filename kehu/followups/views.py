@@ -8,12 +8,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.accounts import access
+from kehu.core.params import date_param
 from kehu.customers.models import Contact, Customer
 from kehu.sales.queries import open_complaints_of
 from kehu.sheets import downloads
@@ -226,6 +226,10 @@ def pool_list(request):
     tier = request.GET.get("tier", "")
     if tier in Customer.TIERS:
         rows = rows.filter(tier=tier)
+    if downloads.wanted(request):  # every pooled customer the filter selects, not only 200
+        return downloads.respond(
+            request, _("Public pool"), exports.pool_columns(), exports.pool_rows(rows)
+        )
     return render(
         request,
         "followups/pool.html",
@@ -235,6 +239,7 @@ def pool_list(request):
             "tiers": Customer.TIERS,
             "limits": pool.claim_limits(request.user),
             "can_claim": not request.user.is_read_only,
+            "query": downloads.query_without_format(request),
         },
     )
 
@@ -320,8 +325,7 @@ SHEET_ROWS = 200
 def interaction_list(request):
     scope = _scope(request)
     method = request.GET.get("method", "")
-    since = parse_date(request.GET.get("since") or "")
-    until = parse_date(request.GET.get("until") or "")
+    since, until = date_param(request, "since"), date_param(request, "until")
     rows = queries.interaction_log(
         request.user, scope, method if method in Method.values else "", since, until
     )
@@ -352,8 +356,7 @@ def interaction_list(request):
 def plan_list(request):
     scope = _scope(request)
     status = request.GET.get("status", "")
-    since = parse_date(request.GET.get("since") or "")
-    until = parse_date(request.GET.get("until") or "")
+    since, until = date_param(request, "since"), date_param(request, "until")
     rows = queries.plan_sheet(request.user, scope, status, since, until)
     if downloads.wanted(request):
         return downloads.respond(

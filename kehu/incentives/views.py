@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from kehu.accounts import access
 from kehu.accounts.models import User
 from kehu.core.forms import add_errors
-from kehu.sheets import downloads, export
+from kehu.sheets import downloads
 from kehu.targets import periods
 
 from . import commission, exports, queries, services
@@ -32,6 +32,12 @@ def plans(request):
         (plan, commission.examples(plan.terms()))
         for plan in queries.visible_plans(request.user).prefetch_related("bands")
     ]
+    if downloads.wanted(request):
+        return downloads.respond_book(
+            request,
+            _("Commission plans"),
+            exports.plans_book(rows, commission.EXAMPLE_TARGET),
+        )
     return render(
         request,
         "incentives/plans.html",
@@ -39,6 +45,7 @@ def plans(request):
             "rows": rows,
             "can_configure": services.can_configure(request.user),
             "example_target": commission.EXAMPLE_TARGET,
+            "query": downloads.query_without_format(request),
         },
     )
 
@@ -83,13 +90,10 @@ def payout_report(request):
     if plan is not None:
         start = _period(request, plan.period)
         report = queries.payout(request.user, plan, start)
-        if request.GET.get("format") == "xlsx":
+        if downloads.wanted(request):
             title = f"{plan.name} {report.label}"
-            return export.xlsx_response(
-                f"{title}-{timezone.localdate():%Y%m%d}",
-                _("Payout"),
-                exports.columns(),
-                exports.rows(report),
+            return downloads.respond_book(
+                request, title, [(_("Payout"), exports.columns(), exports.rows(report))]
             )
         previous, following = _neighbours(plan.period, report.start)
         context.update(
@@ -109,6 +113,9 @@ def review_page(request):
     kind = kind if kind in periods.Kind.values else periods.Kind.QUARTER
     start = _period(request, kind)
     review = queries.review(request.user, person, kind, start)
+    if downloads.wanted(request):
+        title = f"{_('Period review')} {review.user} {review.label}"
+        return downloads.respond_book(request, title, exports.review_book(review))
     previous, following = _neighbours(kind, review.start)
     people = access.visible_users(request.user).exclude(role=User.Role.VIEWER).order_by("name")
     return render(
@@ -122,5 +129,6 @@ def review_page(request):
             "previous": previous,
             "following": following,
             "people": people,
+            "query": downloads.query_without_format(request),
         },
     )

@@ -16,6 +16,8 @@ from kehu.sales.queries import monthly_new_customers, monthly_revenue
 
 from .models import AnnualPlan
 
+CENT = Decimal("0.01")
+
 
 def visible_plans(actor, year: int):
     """Directors and unteamed viewers: every plan. Others: the company's, their own team
@@ -56,6 +58,7 @@ class Progress:
     unit: str
     lower_is_better: bool = False
     expected: object = None  # where a count or an amount should be by today, pro rata
+    pro_rata: bool = False  # measured against the share of the year elapsed
 
     @property
     def percent(self) -> int | None:
@@ -98,7 +101,9 @@ def progress(plan: AnnualPlan, today: date | None = None) -> list[Progress]:
         expected = None
         if pro_rata and target:
             expected = (Decimal(target) * share).quantize(Decimal("0.01"))
-        return Progress(key, f.label, target, f.value, f.definition, f.unit, lower, expected)
+        return Progress(
+            key, f.label, target, f.value, f.definition, f.unit, lower, expected, pro_rata
+        )
 
     return [
         row("new_customers", plan.new_customers, pro_rata=True),
@@ -109,23 +114,44 @@ def progress(plan: AnnualPlan, today: date | None = None) -> list[Progress]:
     ]
 
 
-def monthly_chart(plan: AnnualPlan) -> dict:
+@dataclass(frozen=True)
+class Month:
+    """One month of the plan's year as the chart draws it (and the sheet lists it)."""
+
+    month: int
+    revenue: Decimal
+    cumulative: Decimal
+    target: Decimal | None  # the revenue target's straight line, cumulative; None: no target
+    new_customers: int
+
+
+def monthly(plan: AnnualPlan) -> list[Month]:
+    """Revenue and new customers per month of the plan's year, with the cumulative revenue
+    and the target's straight line (the target × month / 12)."""
+    revenue = monthly_revenue(scope_of(plan).where("o"), plan.year)
+    new = monthly_new_customers(scope_of(plan).where("c"), plan.year)
+    running, months = Decimal(0), []
+    for m, (amount, count) in enumerate(zip(revenue, new, strict=True), start=1):
+        running += amount
+        target = (plan.revenue * m / 12).quantize(CENT) if plan.revenue else None
+        months.append(Month(m, amount, running, target, count))
+    return months
+
+
+def monthly_chart(plan: AnnualPlan, months: list[Month] | None = None) -> dict:
     """ECharts option: revenue and new customers per month, with the cumulative revenue against
     the target's straight line."""
-    where = scope_of(plan).where("o")
-    revenue = monthly_revenue(where, plan.year)
-    new = monthly_new_customers(scope_of(plan).where("c"), plan.year)
-    running, cumulative = Decimal(0), []
-    for amount in revenue:
-        running += amount
-        cumulative.append(float(running))
-    months = [f"{m}" for m in range(1, 13)]
-    target_line = [float(plan.revenue * m / 12) for m in range(1, 13)] if plan.revenue else []
+    months = monthly(plan) if months is None else months
+    revenue = [float(m.revenue) for m in months]
+    cumulative = [float(m.cumulative) for m in months]
+    new = [m.new_customers for m in months]
+    labels = [f"{m.month}" for m in months]
+    target_line = [float(m.target) for m in months] if plan.revenue else []
     return {
         "tooltip": {"trigger": "axis"},
         "legend": {},
         "grid": {"left": 60, "right": 50, "bottom": 30},
-        "xAxis": {"type": "category", "data": months, "name": _("month")},
+        "xAxis": {"type": "category", "data": labels, "name": _("month")},
         "yAxis": [
             {"type": "value", "name": _("revenue (CNY)")},
             {"type": "value", "name": _("new customers")},
@@ -135,7 +161,7 @@ def monthly_chart(plan: AnnualPlan) -> dict:
                 "id": "revenue",
                 "name": _("revenue"),
                 "type": "bar",
-                "data": [float(a) for a in revenue],
+                "data": revenue,
             },
             {
                 "id": "cumulative",

@@ -7,8 +7,9 @@ from django.utils.translation import gettext as _
 
 from kehu.accounts.models import Team, User
 from kehu.core.forms import add_errors
+from kehu.sheets import downloads
 
-from . import queries, services
+from . import exports, queries, services
 from .forms import PlanForm, ReviewForm
 from .models import AnnualPlan
 
@@ -26,6 +27,8 @@ def plans(request):
         for plan in queries.visible_plans(request.user, year).order_by("team__path", "user__name")
     ]
     rows.sort(key=lambda r: (r[0].user_id is not None, r[0].team_id is not None))
+    if downloads.wanted(request):  # the list as shown: a row per plan, its targets' progress
+        return exports.list_response(request, year, rows)
     teams, people = _plannable(request.user)
     return render(
         request,
@@ -36,6 +39,7 @@ def plans(request):
             "teams": teams,
             "people": people,
             "can_plan_company": services.can_plan(request.user),
+            "query": downloads.query_without_format(request),
         },
     )
 
@@ -55,6 +59,10 @@ def _plannable(actor):
 
 def plan_detail(request, pk):
     plan = queries.get_plan(request.user, pk)
+    reviews = plan.reviews.select_related("author")
+    if request.method != "POST" and downloads.wanted(request):  # every table the page shows
+        progress, months = queries.progress(plan), queries.monthly(plan)
+        return exports.plan_response(request, plan, progress, months, reviews)
     review_form = ReviewForm(request.POST or None)
     can_review = services.can_plan(request.user, plan.team, plan.user) or (
         plan.user_id == request.user.pk and not request.user.is_read_only
@@ -82,10 +90,11 @@ def plan_detail(request, pk):
             "plan": plan,
             "progress": queries.progress(plan),
             "chart": queries.monthly_chart(plan),
-            "reviews": plan.reviews.select_related("author"),
+            "reviews": reviews,
             "review_form": review_form,
             "can_review": can_review,
             "can_edit": services.can_plan(request.user, plan.team, plan.user),
+            "query": downloads.query_without_format(request),
         },
     )
 

@@ -5,12 +5,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.accounts import access
 from kehu.core.forms import add_errors, errors_text
+from kehu.core.params import date_param
 from kehu.sheets import downloads
 
 from . import exports, periods, queries, services
@@ -25,6 +25,13 @@ PERIODS = ("month", "quarter", "year", "custom")
 def quota_list(request):
     can_edit = services.can_configure(request.user)
     quotas, tiers, table = queries.matrix()
+    if request.method == "GET" and downloads.wanted(request):
+        return downloads.respond(
+            request,
+            _("Service quotas"),
+            exports.matrix_columns(tiers),
+            exports.matrix_rows(quotas, tiers, table),
+        )
     editing, form = None, None
     if can_edit:
         if request.GET.get("edit", "").isdigit():
@@ -50,7 +57,14 @@ def quota_list(request):
     return render(
         request,
         "quotas/list.html",
-        {"rows": rows, "tiers": tiers, "form": form, "editing": editing, "can_edit": can_edit},
+        {
+            "rows": rows,
+            "tiers": tiers,
+            "form": form,
+            "editing": editing,
+            "can_edit": can_edit,
+            "query": downloads.query_without_format(request),
+        },
     )
 
 
@@ -125,21 +139,14 @@ def decide(request, pk):
 
 
 # --- the usage report -----------------------------------------------------------------------
-def _date_param(request, key) -> date | None:
-    try:
-        return parse_date(request.GET.get(key) or "")
-    except ValueError:
-        return None
-
-
 def _range(request) -> tuple[str, date, date, date]:
     """The report's days: a month, quarter or year holding `day` (this one by default), or
     from `start` to `end`."""
     kind = request.GET.get("period") if request.GET.get("period") in PERIODS else "month"
-    day = _date_param(request, "day") or periods.company_date()
+    day = date_param(request, "day") or periods.company_date()
     if kind == "custom":
-        start = _date_param(request, "start") or periods.period_start(day, "month")
-        end = _date_param(request, "end") or day
+        start = date_param(request, "start") or periods.period_start(day, "month")
+        end = date_param(request, "end") or day
         if end < start:
             start, end = end, start
         return kind, day, start, end

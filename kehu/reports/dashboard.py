@@ -41,6 +41,7 @@ from kehu.targets.models import Target
 
 PERIOD_KINDS = (periods.Kind.MONTH, periods.Kind.QUARTER, periods.Kind.YEAR)
 TOP_OWNERS = 15  # bars of the overdue chart
+ATTAINMENT_BARS = 20  # bars of the attainment chart
 TREND_MONTHS = 12
 VERSION = 1  # bump when the shape of the cached figures changes
 
@@ -245,9 +246,12 @@ def _analytics_filters(scope: Scope, period: Period) -> analytics.Filters:
     )
 
 
-def _attainment(actor, scope: Scope, period: Period, today: date) -> list[dict]:
+def attainment(
+    actor, scope: Scope, period: Period, today: date, limit: int | None = ATTAINMENT_BARS
+) -> list[dict]:
     """The scope's own targets of the period, every metric: a rep's, a manager's team's and
-    its people's, the company's and its top teams' for a director."""
+    its people's, the company's and its top teams' for a director. The chart shows the first
+    `limit`; the export all (limit=None)."""
     rows = target_queries.visible_targets(actor).filter(period=period.kind, start=period.start)
     sc = scope.figures
     if sc.user:
@@ -279,7 +283,7 @@ def _attainment(actor, scope: Scope, period: Period, today: date) -> list[dict]:
                     "behind": a.behind,
                 }
             )
-    return out[:20]
+    return out[:limit]
 
 
 def _satisfaction_trend(scope: Scope, today: date) -> list[dict]:
@@ -293,17 +297,31 @@ def _satisfaction_trend(scope: Scope, today: date) -> list[dict]:
     return out[::-1]
 
 
-def charts(actor, scope: Scope, period: Period, today: date) -> dict:
-    customers = _scoped_customers(actor, scope)
-    tiers = {r["tier"]: r["n"] for r in customers.order_by().values("tier").annotate(n=Count("pk"))}
+def overdue_by_owner(
+    actor, scope: Scope, limit: int | None = TOP_OWNERS, customers=None
+) -> list[dict]:
+    """The scope's customers whose next follow-up is overdue, counted by owner, most first:
+    the chart shows the first `limit` owners; the export all (limit=None). `customers`: the
+    scope's (_scoped_customers), when the caller has them already."""
+    if customers is None:
+        customers = _scoped_customers(actor, scope)
     overdue = list(
         customers.filter(next_followup_at__lt=_start_of_today())
         .order_by()
         .values("owner_id")
         .annotate(n=Count("pk"))
-        .order_by("-n", "owner_id")[:TOP_OWNERS]
+        .order_by("-n", "owner_id")[:limit]
     )
     names = {u.pk: str(u) for u in User.objects.filter(pk__in=[r["owner_id"] for r in overdue])}
+    return [
+        {"owner_id": r["owner_id"], "name": names.get(r["owner_id"], "—"), "n": r["n"]}
+        for r in overdue
+    ]
+
+
+def charts(actor, scope: Scope, period: Period, today: date) -> dict:
+    customers = _scoped_customers(actor, scope)
+    tiers = {r["tier"]: r["n"] for r in customers.order_by().values("tier").annotate(n=Count("pk"))}
     stages = {
         r["stage_id"]: (r["n"], r["amount"] or Decimal(0))
         for r in pipeline_queries.deals(actor, scope.followups)
@@ -317,10 +335,7 @@ def charts(actor, scope: Scope, period: Period, today: date) -> dict:
     overdue_followups = followup_queries.plan_sheet(actor, scope.followups, "overdue").count()
     out = {
         "tiers": sorted(tiers.items(), key=lambda kv: (kv[0] == "", kv[0])),
-        "overdue_by_owner": [
-            {"owner_id": r["owner_id"], "name": names.get(r["owner_id"], "—"), "n": r["n"]}
-            for r in overdue
-        ],
+        "overdue_by_owner": overdue_by_owner(actor, scope, TOP_OWNERS, customers),
         "overdue_followups": overdue_followups,
         "stages": [
             {"id": s.pk, "name": s.name, "n": stages[s.pk][0], "amount": stages[s.pk][1]}
@@ -338,7 +353,7 @@ def charts(actor, scope: Scope, period: Period, today: date) -> dict:
             }
             for r in channels
         ],
-        "attainment": _attainment(actor, scope, period, today),
+        "attainment": attainment(actor, scope, period, today, ATTAINMENT_BARS),
         "satisfaction": _satisfaction_trend(scope, today),
         "my_day": None,
     }

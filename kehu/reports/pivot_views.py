@@ -2,28 +2,20 @@
 write it as .xlsx. A choice the pivot cannot make is a message on the page, never an error."""
 
 from django.shortcuts import render
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kehu.core.db_router import reporting_view
+from kehu.core.params import date_param
 from kehu.sheets import export
 
 from . import pivot
 
 
-def _date(request, key):
-    value = request.GET.get(key) or ""
-    try:
-        return parse_date(value)
-    except ValueError:
-        return None
-
-
 def spec_of(request) -> tuple[pivot.Spec, list[str]]:
     get = request.GET
     errors = []
-    since, until = _date(request, "since"), _date(request, "until")
+    since, until = date_param(request, "since"), date_param(request, "until")
     for key, value in (("since", since), ("until", until)):
         if get.get(key) and value is None:
             errors.append(_("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": get[key]})

@@ -352,8 +352,54 @@ def churn_warnings(actor, scope: Scope | None = None, limit: int = 200) -> tuple
     next follow-up, the open complaints, the recent low answers — joined to the customers in
     scope, never by probing every customer in scope; the counts shown beside a reason are
     fetched for the listed customers only."""
-    from kehu.followups.models import FollowUp
+    risk = _risk(actor, scope)
+    scores = risk.scores
+    # the strongest, ties broken by what they buy
+    top = [cid for cid, _s in heapq.nlargest(limit * 3, scores.items(), key=itemgetter(1))]
+    rows = {c.pk: c for c in Customer.objects.filter(pk__in=top).select_related("owner", "team")}
+    top = sorted(
+        (cid for cid in top if cid in rows),
+        key=lambda cid: (-scores[cid], -rows[cid].purchase_total),
+    )[:limit]
+    return _warnings(risk, top, rows), len(scores)
 
+
+def every_churn_warning(actor, scope: Scope | None = None, chunk: int = 2000):
+    """Every customer at risk, in the page's order (churn_warnings without its limit), for the
+    export: the customers are read `chunk` at a time, so memory and queries grow by the chunk,
+    never by the customer."""
+    risk = _risk(actor, scope)
+    ids = list(risk.scores)
+    totals = {}
+    for start in range(0, len(ids), chunk):
+        totals.update(
+            Customer.objects.filter(pk__in=ids[start : start + chunk]).values_list(
+                "pk", "purchase_total"
+            )
+        )
+    ranked = sorted(
+        (cid for cid in ids if cid in totals),
+        key=lambda cid: (-risk.scores[cid], -totals[cid]),
+    )
+    for start in range(0, len(ranked), chunk):
+        part = ranked[start : start + chunk]
+        rows = Customer.objects.select_related("owner", "team").in_bulk(part)
+        yield from _warnings(risk, [cid for cid in part if cid in rows], rows)
+
+
+@dataclass
+class _Risk:
+    """Who is at risk and why: the score of each customer, and each reason's customers."""
+
+    today: date
+    scores: dict
+    falling: set
+    late: dict  # customer → days its earliest open follow-up is late
+    complaints: dict  # customer → (open complaints, worst severity)
+    unhappy: dict  # customer → (low answers, lowest score)
+
+
+def _risk(actor, scope: Scope | None) -> _Risk:
     today = timezone.localdate()
     churn_cutoff = today - timedelta(days=settings.KEHU_CHURN_DAYS)
     # not churned: neither marked so nor without an order for KEHU_CHURN_DAYS (the win-back
@@ -414,18 +460,19 @@ def churn_warnings(actor, scope: Scope | None = None, limit: int = 200) -> tuple
         scores[cid] = scores.get(cid, 0) + WEIGHTS["complaint"] + worst / 2
     for cid in unhappy:
         scores[cid] = scores.get(cid, 0) + WEIGHTS["satisfaction"]
+    return _Risk(today, scores, falling, late, complaints, unhappy)
 
-    # the strongest, ties broken by what they buy
-    top = [cid for cid, _s in heapq.nlargest(limit * 3, scores.items(), key=itemgetter(1))]
-    rows = {c.pk: c for c in Customer.objects.filter(pk__in=top).select_related("owner", "team")}
-    top = sorted(
-        (cid for cid in top if cid in rows),
-        key=lambda cid: (-scores[cid], -rows[cid].purchase_total),
-    )[:limit]
+
+def _warnings(risk: _Risk, ids: list, rows: dict) -> list[Warning]:
+    """The warnings of the customers `ids` (in that order; `rows` has them), each with its
+    reasons; the overdue follow-ups are counted for these customers only."""
+    from kehu.followups.models import FollowUp
+
+    today, late = risk.today, risk.late
     overdue = {
         cid: (n, first)
         for cid, n, first in FollowUp.objects.filter(
-            customer_id__in=[cid for cid in top if cid in late],
+            customer_id__in=[cid for cid in ids if cid in late],
             status__in=FollowUp.OPEN,
             due_on__lt=today,
         )
@@ -434,19 +481,19 @@ def churn_warnings(actor, scope: Scope | None = None, limit: int = 200) -> tuple
         .order_by()
     }
     out = []
-    for cid in top:
+    for cid in ids:
         customer = rows[cid]
         signals = {}
-        if cid in falling:
+        if cid in risk.falling:
             signals["frequency"] = (customer.purchase_due_on, customer.last_purchase_on)
-        if cid in complaints:
-            signals["complaint"] = complaints[cid]
-        if cid in unhappy:
-            signals["satisfaction"] = unhappy[cid]
+        if cid in risk.complaints:
+            signals["complaint"] = risk.complaints[cid]
+        if cid in risk.unhappy:
+            signals["satisfaction"] = risk.unhappy[cid]
         if cid in late:
             signals["overdue"] = overdue.get(cid, (1, today - timedelta(days=late[cid])))
-        out.append(Warning(customer, _reasons(customer, signals, today), scores[cid]))
-    return out, len(scores)
+        out.append(Warning(customer, _reasons(customer, signals, today), risk.scores[cid]))
+    return out
 
 
 def _reasons(customer: Customer, s: dict, today: date) -> list:

@@ -225,9 +225,12 @@ def cross_sell(actor, customer, limit: int = 5) -> list[Suggestion]:
 
 
 def products_with_sales(params: dict | None = None):
-    """The product list with what each has sold (all orders: products are not anyone's data)."""
-    return Product.objects.select_related("category").annotate(
-        sold=Sum("lines__amount"), orders=Count("lines__order", distinct=True)
+    """The product list with what each has sold (all orders: products are not anyone's data),
+    by name (a query with aggregates does not follow Meta.ordering)."""
+    return (
+        Product.objects.select_related("category")
+        .annotate(sold=Sum("lines__amount"), orders=Count("lines__order", distinct=True))
+        .order_by("name", "pk")
     )
 
 

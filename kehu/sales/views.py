@@ -7,12 +7,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.accounts import access
 from kehu.accounts.models import Team, User
 from kehu.core.forms import add_errors, errors_text
+from kehu.core.params import date_param
 from kehu.sheets import downloads
 
 from . import exports, lifecycle, queries, services, winback
@@ -52,8 +54,8 @@ def order_list(request):
     params = {
         "customer": _number(request, "customer"),
         "collection": _choice(request, "collection", Order.Collection.values),
-        "since": _date_param(request, "since"),
-        "until": _date_param(request, "until"),
+        "since": date_param(request, "since"),
+        "until": date_param(request, "until"),
         "product": _number(request, "product"),
     }
     if request.GET.get("mine"):
@@ -244,6 +246,13 @@ def order_delete(request, pk):
 
 # --- products -------------------------------------------------------------------------------
 def products(request):
+    if request.method == "GET" and downloads.wanted(request):
+        return downloads.respond(
+            request,
+            _("Products"),
+            exports.product_columns(),
+            exports.product_rows(queries.products_with_sales()),
+        )
     can_edit = services.can_configure(request.user)
     editing = None
     if can_edit and request.GET.get("edit", "").isdigit():
@@ -269,6 +278,7 @@ def products(request):
             "form": form,
             "editing": editing,
             "can_edit": can_edit,
+            "query": downloads.query_without_format(request),
         },
     )
 
@@ -430,13 +440,21 @@ def _scope_choices(actor):
 
 def lifecycle_page(request):
     today = timezone.localdate()
-    start = _date_param(request, "start") or date(today.year, 1, 1)
-    end = _date_param(request, "end") or today
+    start = date_param(request, "start") or date(today.year, 1, 1)
+    end = date_param(request, "end") or today
     if end < start:
         start, end = end, start
     scope = _scope(request)
-    teams, people = _scope_choices(request.user)
     figures = lifecycle.figures(scope, start, end, today)
+    by_team = queries.satisfaction_breakdown(request.user, start, end, "team")
+    by_tier = queries.satisfaction_breakdown(request.user, start, end, "tier")
+    if downloads.wanted(request):  # the figures; in .xlsx the two satisfaction tables too
+        return downloads.respond_book(
+            request,
+            _("Customer lifecycle"),
+            exports.lifecycle_book(figures, scope, start, end, by_team, by_tier),
+        )
+    teams, people = _scope_choices(request.user)
     return render(
         request,
         "sales/lifecycle.html",
@@ -447,31 +465,42 @@ def lifecycle_page(request):
             "end": end,
             "teams": teams,
             "people": people,
-            "by_team": queries.satisfaction_breakdown(request.user, start, end, "team"),
-            "by_tier": queries.satisfaction_breakdown(request.user, start, end, "tier"),
+            "by_team": by_team,
+            "by_tier": by_tier,
             "churn_days": lifecycle.settings.KEHU_CHURN_DAYS,
+            "query": downloads.query_without_format(request),
         },
     )
-
-
-def _date_param(request, key):
-    value = request.GET.get(key)
-    return parse_date(value) if _is_date(value) else None
 
 
 def warnings_page(request):
     scope = _scope(request) if request.GET.get("team") or request.GET.get("user") else None
     teams, people = _scope_choices(request.user)
     tab = "winback" if request.GET.get("tab") == "winback" else "risk"
-    context = {"scope": scope, "teams": teams, "people": people, "tab": tab}
+    query = downloads.query_without_format(request)
+    context = {"scope": scope, "teams": teams, "people": people, "tab": tab, "query": query}
     if tab == "winback":
         churned = (
             lifecycle.churned_customers(request.user, scope)
             .select_related("owner")
             .order_by("-purchase_total", "pk")
         )
+        if downloads.wanted(request):  # every churned customer, not only the first LIST_LIMIT
+            return downloads.respond(
+                request,
+                capfirst(_("churned customers")),
+                exports.churned_columns(),
+                exports.churned_rows(churned),
+            )
         context["churned"] = churned[:LIST_LIMIT]
         context["winback_planned"] = winback.planned_ids([c.pk for c in context["churned"]])
+    elif downloads.wanted(request):  # every customer at risk, not only the first LIST_LIMIT
+        return downloads.respond(
+            request,
+            _("Churn warnings"),
+            exports.warning_columns(),
+            exports.warning_rows(lifecycle.every_churn_warning(request.user, scope)),
+        )
     else:
         warnings, total = lifecycle.churn_warnings(request.user, scope, limit=LIST_LIMIT)
         context.update(warnings=warnings, total=total)

@@ -15,10 +15,22 @@ def wanted(request) -> bool:
 
 def respond(request, title: str, columns, rows) -> HttpResponse:
     """The sheet as .xlsx or CSV with a UTF-8 BOM, named after the page and today's date."""
-    name = f"{title}-{timezone.localdate():%Y%m%d}"
     if request.GET.get("format") == "csv":
-        return export.csv_response(name, columns, rows)
-    return export.xlsx_response(name, title, columns, rows)
+        return export.csv_response(_name(title), columns, rows)
+    return export.xlsx_response(_name(title), title, columns, rows)
+
+
+def respond_book(request, title: str, sheets) -> HttpResponse:
+    """A page of a few tables, each (sheet title, columns, rows): .xlsx with a sheet each; CSV
+    (one table only) with the first, the page's main table."""
+    if request.GET.get("format") == "csv":
+        _sheet, columns, rows = sheets[0]
+        return export.csv_response(_name(title), columns, rows)
+    return export.xlsx_book_response(_name(title), sheets)
+
+
+def _name(title: str) -> str:
+    return f"{title}-{timezone.localdate():%Y%m%d}"
 
 
 def query_without_format(request) -> str:

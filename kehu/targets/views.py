@@ -14,8 +14,9 @@ from django.views.decorators.http import require_POST
 
 from kehu.accounts import access
 from kehu.accounts.models import Team, User
+from kehu.sheets import downloads
 
-from . import periods, queries, services
+from . import exports, periods, queries, services
 from .models import Target
 
 
@@ -48,6 +49,13 @@ def _settable(actor):
 def board(request):
     metric, kind, start = _period(request)
     rows = queries.board(request.user, metric, kind, start)
+    if downloads.wanted(request):  # the board as shown, for the metric and period asked
+        return downloads.respond(
+            request,
+            exports.title(_("Targets"), Target.Metric(metric).label, periods.label(kind, start)),
+            exports.board_columns(metric),
+            exports.board_rows(rows),
+        )
     company, teams, people = _settable(request.user)
     # the versions of the targets on the page: setting one that changed (or appeared) since
     # is refused instead of silently overwriting someone else's figure
@@ -75,6 +83,7 @@ def board(request):
             "people": people,
             "leader_teams": access.visible_teams(request.user).order_by("path"),
             "seen": seen,
+            "query": downloads.query_without_format(request),
         },
     )
 
@@ -271,6 +280,18 @@ def leaderboard(request):
     )
     team = team or (request.user.team if request.user.team_id else teams.first())
     rows = queries.leaderboard(request.user, team, metric, kind, start) if team else []
+    if downloads.wanted(request):  # the ranking as shown, for the team, metric and period asked
+        return downloads.respond(
+            request,
+            exports.title(
+                _("Leaderboard"),
+                team,
+                Target.Metric(metric).label,
+                periods.label(kind, start),
+            ),
+            exports.leaderboard_columns(metric),
+            exports.leaderboard_rows(rows),
+        )
     return render(
         request,
         "targets/leaderboard.html",
@@ -284,5 +305,6 @@ def leaderboard(request):
             "label": periods.label(kind, start),
             "metrics": Target.Metric.choices,
             "kinds": periods.Kind.choices,
+            "query": downloads.query_without_format(request),
         },
     )

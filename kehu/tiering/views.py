@@ -11,12 +11,16 @@ from django.views.decorators.http import require_POST
 
 from kehu.accounts import access
 from kehu.core.models import ScheduledJob
+from kehu.core.params import date_param
 from kehu.customers.models import Customer
-from kehu.sheets import export
+from kehu.sheets import downloads, export
 
-from . import defaults, metrics, queries, services
+from . import defaults, exports, metrics, queries, services
 from .forms import PolicyForm, RowError
 from .models import ProposalReview, TierPolicy, TierRun
+
+REVIEW_LIMIT = 200
+RUN_LIMIT = 12
 
 
 def review_queue(request):
@@ -24,14 +28,19 @@ def review_queue(request):
     actor = request.user
     if not (actor.sees_everything or actor.is_manager):
         raise Http404
-    proposals = queries.proposals_to_review(actor).order_by("created_at", "id")[:200]
+    proposals = queries.proposals_to_review(actor).order_by("created_at", "id")
+    if downloads.wanted(request):  # every proposal waiting, not only the first 200
+        return downloads.respond(
+            request, _("Tier reviews"), exports.review_columns(), exports.review_rows(proposals)
+        )
     return render(
         request,
         "tiering/review_queue.html",
         {
-            "proposals": proposals,
+            "proposals": proposals[:REVIEW_LIMIT],
             "decisions": ProposalReview.Decision.choices,
             "tiers": Customer.TIERS,
+            "query": downloads.query_without_format(request),
         },
     )
 
@@ -233,19 +242,28 @@ def override(request, customer_pk):
 
 def history(request):
     """The distribution over time (daily snapshots, the actor's teams), the distribution per
-    run, and the transition matrix since a date (default: the last run)."""
+    run, and the transition matrix since a date (default: the last run). Exported, every run
+    is listed (the page shows the latest ones)."""
     actor = request.user
-    runs = list(TierRun.objects.filter(status=TierRun.Status.DONE).select_related("policy")[:12])
+    done = TierRun.objects.filter(status=TierRun.Status.DONE).select_related("policy")
+    runs = list(done if downloads.wanted(request) else done[:RUN_LIMIT])
     over_time = queries.distribution_over_time(
         actor, since=timezone.localdate() - timedelta(days=730)
     )
     for newer, older in zip(runs, runs[1:], strict=False):
         older.next_started = newer.started_at  # "between this run and the next" links
-    since = parse_date(request.GET.get("since") or "")
-    until = parse_date(request.GET.get("until") or "")
+    since, until = date_param(request, "since"), date_param(request, "until")
     if since is None and len(runs) > 1:
         since = timezone.localtime(runs[1].started_at).date()
     labels = sorted({k for r in runs for k in r.distribution})
+    # `until` is inclusive on the page: changes before the next day's start
+    transitions = queries.transitions(actor, since=since, until=until and until + timedelta(days=1))
+    if downloads.wanted(request):
+        return downloads.respond_book(
+            request,
+            _("Tier history"),
+            exports.history_sheets(runs, labels, transitions, over_time),
+        )
     return render(
         request,
         "tiering/history.html",
@@ -254,11 +272,9 @@ def history(request):
             "labels": labels,
             "since": since,
             "until": until,
-            # `until` is inclusive on the page: changes before the next day's start
-            "transitions": queries.transitions(
-                actor, since=since, until=until and until + timedelta(days=1)
-            ),
+            "transitions": transitions,
             "chart": _distribution_chart(over_time),
+            "query": downloads.query_without_format(request),
         },
     )
 

@@ -1,18 +1,15 @@
 """The interaction log and the follow-up plan (表2) exported as .xlsx and CSV: every row the
 page's filters select, real dates, drop-downs, from the actor's visible set only."""
 
-import csv
-import io
-import zipfile
 from datetime import date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
-from python_calamine import CalamineWorkbook
 
 from kehu.customers import services as customer_services
 from kehu.followups import services, views
 from kehu.followups.models import FollowUp, Interaction
+from tests.downloads import csv_rows, drop_downs, sheet
 
 INTERACTION_HEADER = [
     "客户编号",
@@ -38,26 +35,6 @@ PLAN_HEADER = [
     "跟进结果",
     "来源",
 ]
-
-
-def sheet(response) -> list[list]:
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    book = CalamineWorkbook.from_filelike(io.BytesIO(response.content))
-    return book.get_sheet_by_index(0).to_python()
-
-
-def csv_rows(response) -> list[list[str]]:
-    assert response["Content-Type"].startswith("text/csv")
-    body = response.getvalue()  # a streamed response reads once
-    assert body.startswith(b"\xef\xbb\xbf")  # the UTF-8 BOM Excel needs
-    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-
-
-def drop_downs(response) -> str:
-    """The sheet's XML, where the data validations (drop-downs) are."""
-    with zipfile.ZipFile(io.BytesIO(response.content)) as book:
-        return book.read("xl/worksheets/sheet1.xml").decode()
 
 
 def log(actor, customer, **data):

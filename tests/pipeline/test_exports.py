@@ -8,10 +8,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from python_calamine import CalamineWorkbook
 
 from kehu.pipeline import services
 from kehu.pipeline.models import Deal, Stage
+from tests.downloads import sheet
 
 HEADER = [
     "商机编号",
@@ -36,13 +36,6 @@ HEADER = [
 def stages(db):
     services.ensure_default_stages()
     return {s.name: s for s in Stage.objects.all()}
-
-
-def sheet(response) -> list[list]:
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    book = CalamineWorkbook.from_filelike(io.BytesIO(response.content))
-    return book.get_sheet_by_index(0).to_python()
 
 
 def deal(people, owner, name, title, **data):

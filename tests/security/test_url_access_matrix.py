@@ -65,6 +65,9 @@ class Page:
     statuses: dict = field(default_factory=dict)  # role → status other than 200/403/404
 
 
+SHEETS = ({"format": "xlsx"}, {"format": "csv"})  # a list or report page's own downloads
+
+
 def cust(s):
     return {"pk": s.customer.pk}
 
@@ -167,8 +170,8 @@ RULES: dict[str, Page] = {
     "tiering:schedule": Page(
         read=None, post=lambda s: {"every": "month"}, write=BOSSES, writer="director"
     ),
-    "tiering:review": Page(read=MANAGING, shows="manager_a"),
-    "tiering:history": Page(),
+    "tiering:review": Page(read=MANAGING, shows="manager_a", exports=SHEETS),
+    "tiering:history": Page(exports=SHEETS),
     "tiering:override": Page(
         kwargs=cust_pk,
         read=None,
@@ -216,7 +219,7 @@ RULES: dict[str, Page] = {
     "followups:notifications": Page(
         shows="rep_a", post=lambda s: {}, write=SIGNED_IN, note="marks the actor's own read"
     ),
-    "followups:pool": Page(),
+    "followups:pool": Page(exports=SHEETS),
     "followups:claim": Page(
         kwargs=pk_of("pooled"),
         read=None,
@@ -318,6 +321,7 @@ RULES: dict[str, Page] = {
         post=lambda s: {"name": "越权产品", "unit_price": "1", "unit_cost": "0", "active": "on"},
         write=BOSSES,
         writer="director",
+        exports=SHEETS,
     ),
     "sales:answer-new": Page(
         kwargs=cust_pk, read=None, post=lambda s: {"kind": "csat", "score": "5"}
@@ -345,11 +349,13 @@ RULES: dict[str, Page] = {
             "version": s.feedback.version,
         },
     ),
-    "sales:lifecycle": Page(),
-    "sales:warnings": Page(exports=({"tab": "winback"},)),
+    "sales:lifecycle": Page(exports=SHEETS),
+    "sales:warnings": Page(
+        exports=(*SHEETS, {"tab": "winback"}, {"tab": "winback", "format": "xlsx"})
+    ),
     "sales:winback": Page(kwargs=cust_pk, read=None, post=lambda s: {}),
     # --- plans, targets, commissions, assignment, quotas
-    "planning:plans": Page(),
+    "planning:plans": Page(exports=SHEETS),
     "planning:edit": Page(
         query=lambda s: {"user": s.users["rep_a"].pk},
         read=frozenset({"manager_a"}) | BOSSES,
@@ -371,8 +377,9 @@ RULES: dict[str, Page] = {
         write=frozenset({"rep_a", "manager_a"}) | BOSSES,
         note="the person of a plan writes its quarterly review too",
         writer="manager_a",
+        exports=SHEETS,
     ),
-    "targets:board": Page(),
+    "targets:board": Page(exports=SHEETS),
     "targets:set": Page(
         read=None,
         post=lambda s: {
@@ -384,7 +391,7 @@ RULES: dict[str, Page] = {
         write=frozenset({"manager_a"}) | BOSSES,
         writer="manager_a",
     ),
-    "targets:leaderboard": Page(),
+    "targets:leaderboard": Page(exports=SHEETS),
     "targets:target": Page(kwargs=pk_of("rep_target"), read=SEES_A),
     "targets:decompose": Page(
         kwargs=pk_of("target"),
@@ -407,13 +414,13 @@ RULES: dict[str, Page] = {
         write=frozenset({"manager_a"}) | BOSSES,
         writer="manager_a",
     ),
-    "incentives:plans": Page(),
+    "incentives:plans": Page(exports=SHEETS),
     "incentives:plan-new": Page(read=BOSSES, write=BOSSES, writer="director"),
     "incentives:plan-edit": Page(
         kwargs=pk_of("commission"), read=BOSSES, write=BOSSES, writer="director"
     ),
-    "incentives:payout": Page(exports=({"format": "xlsx"},)),
-    "incentives:review": Page(),
+    "incentives:payout": Page(exports=SHEETS),
+    "incentives:review": Page(exports=SHEETS),
     "assignment:rules": Page(read=MANAGING),
     "assignment:save-rule": Page(
         kwargs=lambda s: {"team_pk": s.people.hangzhou.pk},
@@ -439,8 +446,8 @@ RULES: dict[str, Page] = {
         write=frozenset({"manager_a"}) | BOSSES,
         writer="manager_a",
     ),
-    "assignment:unassigned": Page(read=MANAGING),
-    "quotas:list": Page(write=BOSSES, writer="director"),
+    "assignment:unassigned": Page(read=MANAGING, exports=SHEETS),
+    "quotas:list": Page(write=BOSSES, writer="director", exports=SHEETS),
     "quotas:usage": Page(exports=({"format": "xlsx"}, {"format": "csv"})),
     "quotas:approvals": Page(shows="rep_a"),
     "quotas:decide": Page(
@@ -454,7 +461,7 @@ RULES: dict[str, Page] = {
         kwargs=cust_pk, read=None, post=lambda s: {"quota": s.quota.pk, "amount": "1"}
     ),
     # --- reports
-    "reports:dashboard": Page(),
+    "reports:dashboard": Page(exports=SHEETS),
     "reports:pivot": Page(
         exports=(
             {"rows": "owner", "format": "xlsx"},
