@@ -26,7 +26,7 @@ from kehu.customers.models import Channel, Customer, Industry
 from kehu.followups.models import FollowUp
 from kehu.pipeline import analytics
 from kehu.pipeline.models import Stage
-from kehu.sales import lifecycle
+from kehu.sales import churn, lifecycle
 from kehu.sales.models import Feedback, Order, SurveyAnswer
 from kehu.targets import periods
 
@@ -417,7 +417,7 @@ def churn_reasons(actor, scope: lifecycle.Scope, period: Period, today: date) ->
     )
     low = SurveyAnswer.objects.filter(
         customer__in=ids, answered_on__gte=since, answered_on__lte=period.end
-    ).filter(lifecycle._low_answer(settings.KEHU_LOW_CSAT))
+    ).filter(churn.low_answer(settings.KEHU_LOW_CSAT))
     categories = dict(Feedback.Category.choices)
     reasons = [
         {

@@ -15,7 +15,7 @@ from kehu.followups.exports import customer_columns
 from kehu.sheets import export
 from kehu.sheets.downloads import labels, verbose
 
-from . import lifecycle, winback
+from . import churn, lifecycle, winback
 from .models import Feedback, Order, Product
 
 CHUNK = 2000
@@ -150,8 +150,8 @@ def warning_columns() -> list[export.Column]:
     ]
 
 
-def warning_rows(warnings: Iterable[lifecycle.Warning]) -> Iterator[list]:
-    """`warnings` are the page's (lifecycle.every_churn_warning), strongest first."""
+def warning_rows(warnings: Iterable[churn.Warning]) -> Iterator[list]:
+    """`warnings` are the page's (churn.every_churn_warning), strongest first."""
     for w in warnings:
         c = w.customer
         yield [
@@ -176,7 +176,7 @@ def churned_columns() -> list[export.Column]:
 
 
 def churned_rows(queryset) -> Iterator[list]:
-    """`queryset` is the page's win-back list (lifecycle.churned_customers), ordered; whether a
+    """`queryset` is the page's win-back list (churn.churned_customers), ordered; whether a
     win-back is planned is read once a chunk."""
     yes = _("Yes")
     for start in range(0, 10**9, CHUNK):

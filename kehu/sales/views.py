@@ -17,7 +17,7 @@ from kehu.core.forms import add_errors, errors_text
 from kehu.core.params import date_param
 from kehu.sheets import downloads
 
-from . import exports, lifecycle, queries, services, winback
+from . import churn, exports, lifecycle, queries, services, winback
 from .forms import (
     AnswerForm,
     FeedbackForm,
@@ -481,7 +481,7 @@ def warnings_page(request):
     context = {"scope": scope, "teams": teams, "people": people, "tab": tab, "query": query}
     if tab == "winback":
         churned = (
-            lifecycle.churned_customers(request.user, scope)
+            churn.churned_customers(request.user, scope)
             .select_related("owner")
             .order_by("-purchase_total", "pk")
         )
@@ -499,10 +499,10 @@ def warnings_page(request):
             request,
             _("Churn warnings"),
             exports.warning_columns(),
-            exports.warning_rows(lifecycle.every_churn_warning(request.user, scope)),
+            exports.warning_rows(churn.every_churn_warning(request.user, scope)),
         )
     else:
-        warnings, total = lifecycle.churn_warnings(request.user, scope, limit=LIST_LIMIT)
+        warnings, total = churn.churn_warnings(request.user, scope, limit=LIST_LIMIT)
         context.update(warnings=warnings, total=total)
     context["limit"] = LIST_LIMIT
     return render(request, "sales/warnings.html", context)

@@ -10,7 +10,7 @@ from kehu.customers import services as customer_services
 from kehu.customers.models import Customer
 from kehu.followups.models import FollowUp
 from kehu.followups.services import sync_next_followup
-from kehu.sales import lifecycle, services
+from kehu.sales import churn, services
 from kehu.sales.lifecycle import Scope, scope_for
 from kehu.sales.models import Feedback
 
@@ -100,7 +100,7 @@ def names(warnings) -> list[str]:
 
 
 def test_each_reason_is_a_warning_and_the_strongest_come_first(people, risks):
-    warnings, count = lifecycle.churn_warnings(people.rep, scope_for(people.rep))
+    warnings, count = churn.churn_warnings(people.rep, scope_for(people.rep))
     assert names(warnings) == ["worst", "slowing", "complaining", "nps", "csat", "neglected"]
     assert count == 6
     reasons = {w.customer.name: [r[0] for r in w.reasons] for w in warnings}
@@ -119,7 +119,7 @@ def test_each_reason_is_a_warning_and_the_strongest_come_first(people, risks):
 
 
 def test_each_reason_says_why_and_links_to_its_evidence(people, risks):
-    warnings, _count = lifecycle.churn_warnings(people.rep)
+    warnings, _count = churn.churn_warnings(people.rep)
     by_name = {
         w.customer.name: {key: (text, url) for key, text, url in w.reasons} for w in warnings
     }
@@ -137,23 +137,23 @@ def test_each_reason_says_why_and_links_to_its_evidence(people, risks):
 def test_a_rep_sees_only_warnings_about_their_own_customers(people, risks):
     theirs = people.customer(people.rep2, "北京星辰网络科技有限公司")
     complain(people.rep2, theirs)
-    rep_sees, _n = lifecycle.churn_warnings(people.rep, scope_for(people.rep))
+    rep_sees, _n = churn.churn_warnings(people.rep, scope_for(people.rep))
     assert "北京星辰网络科技有限公司" not in names(rep_sees)
-    rep2_sees, n = lifecycle.churn_warnings(people.rep2, scope_for(people.rep2))
+    rep2_sees, n = churn.churn_warnings(people.rep2, scope_for(people.rep2))
     assert names(rep2_sees) == ["北京星辰网络科技有限公司"] and n == 1
     # the manager of 华东大区 sees 张伟's, not 赵磊's of 华北
-    manager_sees, _n = lifecycle.churn_warnings(people.manager, scope_for(people.manager))
+    manager_sees, _n = churn.churn_warnings(people.manager, scope_for(people.manager))
     assert set(names(manager_sees)) == set(names(rep_sees))
     # the director sees everyone's, and may narrow to one person
-    everyone, n = lifecycle.churn_warnings(people.director, Scope())
+    everyone, n = churn.churn_warnings(people.director, Scope())
     assert n == 7 and names(everyone)[:2] == ["worst", "slowing"]
     assert "北京星辰网络科技有限公司" in names(everyone)
-    one, n = lifecycle.churn_warnings(people.director, Scope(user=people.rep2))
+    one, n = churn.churn_warnings(people.director, Scope(user=people.rep2))
     assert names(one) == ["北京星辰网络科技有限公司"] and n == 1
 
 
 def test_the_list_is_cut_at_the_limit_but_counts_everyone_at_risk(people, risks):
-    warnings, count = lifecycle.churn_warnings(people.rep, limit=2)
+    warnings, count = churn.churn_warnings(people.rep, limit=2)
     assert names(warnings) == ["worst", "slowing"] and count == 6
 
 
@@ -169,10 +169,10 @@ def test_customers_already_churned_get_no_warning_but_are_on_the_churned_list(pe
     complain(rep, silent)
     answer(rep, silent, "nps", 2)
 
-    warnings, count = lifecycle.churn_warnings(rep)
+    warnings, count = churn.churn_warnings(rep)
     assert "marked" not in names(warnings) and "silent" not in names(warnings)
     assert count == 6
-    churned = lifecycle.churned_customers(rep, scope_for(rep))
+    churned = churn.churned_customers(rep, scope_for(rep))
     assert sorted(c.name for c in churned) == ["marked", "silent"]
 
 
@@ -183,8 +183,8 @@ def test_the_churned_list_keeps_to_what_the_actor_sees(people, risks):
     buy(people.rep, mine, ago(365), "100.00")  # exactly a year without an order
     recent = people.customer(people.rep, "杭州小蚂蚁文具店")
     buy(people.rep, recent, ago(364), "100.00")
-    assert [c.name for c in lifecycle.churned_customers(people.rep)] == ["杭州西溪茶业"]
-    everyone = lifecycle.churned_customers(people.director, Scope())
+    assert [c.name for c in churn.churned_customers(people.rep)] == ["杭州西溪茶业"]
+    everyone = churn.churned_customers(people.director, Scope())
     assert sorted(c.name for c in everyone) == ["北京星辰网络科技有限公司", "杭州西溪茶业"]
-    north = lifecycle.churned_customers(people.director, Scope(team=people.north))
+    north = churn.churned_customers(people.director, Scope(team=people.north))
     assert [c.name for c in north] == ["北京星辰网络科技有限公司"]
