@@ -87,8 +87,9 @@ def install_pause(point: str) -> None:
         "recycle.written": lambda: pause_in(pool, "_record_releases"),
         # after the claim, before the rows are matched
         "import.analyse": lambda: pause_in(importer, "analyse"),
-        # inside the import's transaction: every customer inserted and audited
-        "import.write": lambda: pause_in(importer, "_audit", after=True),
+        # inside the import's transaction: every customer inserted and audited, the undo
+        # records not yet written
+        "import.write": lambda: pause_in(importer, "record_rows", after=True),
         # inside the merge's transaction: the related records moved
         "merge.moved": lambda: pause_in(customers, "_move_related", after=True),
         # inside the decomposition's transaction: two of the four quarters written
