@@ -7,12 +7,12 @@ from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from . import calendar_services
 from .models import CalendarDay
+from .params import posted_date
 from .workdays import work_calendar
 
 
@@ -49,8 +49,8 @@ def calendar_days(request):
     year = year if 2000 <= year <= 2099 else timezone.localdate().year
     work_calendar(date(year, 6, 1))  # seeds the year (and its neighbours) if new
     if request.method == "POST":
-        day = parse_date(request.POST.get("day") or "")
         try:
+            day = posted_date(request, "day")
             if day is None:
                 raise ValidationError({"day": [_("Enter a date.")]})
             if request.POST.get("action") == "remove":

@@ -5,13 +5,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.accounts import access
 from kehu.core.models import ScheduledJob
-from kehu.core.params import date_param
+from kehu.core.params import date_param, posted_date
 from kehu.customers.models import Customer
 from kehu.sheets import downloads, export
 
@@ -55,7 +54,7 @@ def decide(request, pk):
             request.POST.get("decision", ""),
             comment=request.POST.get("comment", ""),
             adjusted_tier=request.POST.get("adjusted_tier", ""),
-            effective_on=parse_date(request.POST.get("effective_on") or "") or None,
+            effective_on=posted_date(request, "effective_on"),
         )
     except ValidationError as exc:
         messages.error(request, f"{proposal.customer}: {' '.join(exc.messages)}")
@@ -227,7 +226,7 @@ def override(request, customer_pk):
             customer,
             request.POST.get("tier", ""),
             request.POST.get("reason", ""),
-            parse_date(request.POST.get("expires_on") or "") or timezone.localdate(),
+            posted_date(request, "expires_on") or timezone.localdate(),
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

@@ -26,3 +26,21 @@ def test_an_impossible_date_in_the_url_is_no_filter(people, login, url):
 def test_an_impossible_date_in_a_pivot_is_no_filter(people, login):
     query = {**BAD, "rows": "owner", "measure": "count"}
     assert login(people.director).get("/reports/pivot/", query).status_code == 200
+
+
+def test_an_impossible_date_in_a_form_is_refused_with_a_message(people, login):
+    from kehu.tiering.models import TierChange
+
+    customer = people.customer(people.rep, "杭州云帆科技有限公司")
+    client = login(people.director)
+    page = client.post(
+        f"/tiering/customers/{customer.pk}/override/",
+        {"tier": "A", "reason": "战略客户", "expires_on": "2026-02-30"},
+        follow=True,
+    )
+    assert "2026-02-30" in page.content.decode()  # named in the message, not a 500
+    assert not TierChange.objects.exists()
+    page = client.post(
+        "/calendar-days/", {"year": "2027", "day": "2027-02-30", "kind": "workday"}, follow=True
+    )
+    assert page.status_code == 200 and "2027-02-30" in page.content.decode()
