@@ -199,8 +199,8 @@ def analytics_page(request):
         "methods": analytics.methods_by_outcome(rows),
         "lost": analytics.lost_reasons(rows),
     }
-    if request.GET.get("export") == "xlsx":
-        return _analytics_export(report)
+    if downloads.wanted(request) or request.GET.get("export") == "xlsx":  # (older links)
+        return downloads.respond_book(request, _("flow analytics"), _analytics_sheets(report))
     method_labels = dict(Method.choices)
     for row in report["methods"]:
         row["label"] = method_labels.get(row["method"], row["method"])
@@ -214,7 +214,7 @@ def analytics_page(request):
             "teams_choice": access.visible_teams(actor),
             "channels_choice": Channel.objects.all(),
             "tiers": Customer.TIERS,
-            "query": request.GET.urlencode(),
+            "query": downloads.query_without_format(request),
             "channel_chart": _bar_chart(
                 [r["channel__name"] or "—" for r in report["channels"]],
                 [
@@ -281,76 +281,75 @@ def _analytics_filters(request) -> analytics.Filters:
     )
 
 
-def _analytics_export(report):
+def _analytics_sheets(report) -> list:
+    """The report's tables, a sheet each; the funnel first (the CSV's one table)."""
+
     def pct(value):
         return None if value is None else round(value * 100, 1)
 
-    return export.xlsx_book_response(
-        _("flow analytics"),
-        [
+    return [
+        (
+            _("funnel"),
+            [
+                export.Column(_("stage")),
+                export.Column(_("deals"), export.INTEGER),
+                export.Column(_("amount (CNY)"), export.MONEY),
+                export.Column(_("conversion (%)"), export.NUMBER),
+            ],
             (
-                _("funnel"),
+                [f["stage"].name, f["count"], f["amount"], pct(f["conversion"])]
+                for f in report["funnel"]
+            ),
+        ),
+        (
+            _("by channel"),
+            [
+                export.Column(_("source channel")),
+                export.Column(_("deals"), export.INTEGER),
+                export.Column(_("won"), export.INTEGER),
+                export.Column(_("conversion (%)"), export.NUMBER),
+            ],
+            (
+                [r["channel__name"] or "—", r["deals"], r["won"], pct(r["rate"])]
+                for r in report["channels"]
+            ),
+        ),
+        (
+            _("by owner"),
+            [
+                export.Column(_("owner")),
+                export.Column(_("deals"), export.INTEGER),
+                export.Column(_("won"), export.INTEGER),
+                export.Column(_("lost"), export.INTEGER),
+                export.Column(_("win rate (%)"), export.NUMBER),
+                export.Column(_("average won deal (CNY)"), export.MONEY),
+            ],
+            (
                 [
-                    export.Column(_("stage")),
-                    export.Column(_("deals"), export.INTEGER),
-                    export.Column(_("amount (CNY)"), export.MONEY),
-                    export.Column(_("conversion (%)"), export.NUMBER),
-                ],
-                (
-                    [f["stage"].name, f["count"], f["amount"], pct(f["conversion"])]
-                    for f in report["funnel"]
-                ),
+                    r["name"] or "—",
+                    r["deals"],
+                    r["won"],
+                    r["lost"],
+                    pct(r["rate"]),
+                    r["average"],
+                ]
+                for r in report["owners"]
             ),
-            (
-                _("by channel"),
-                [
-                    export.Column(_("source channel")),
-                    export.Column(_("deals"), export.INTEGER),
-                    export.Column(_("won"), export.INTEGER),
-                    export.Column(_("conversion (%)"), export.NUMBER),
-                ],
-                (
-                    [r["channel__name"] or "—", r["deals"], r["won"], pct(r["rate"])]
-                    for r in report["channels"]
-                ),
-            ),
-            (
-                _("by owner"),
-                [
-                    export.Column(_("owner")),
-                    export.Column(_("deals"), export.INTEGER),
-                    export.Column(_("won"), export.INTEGER),
-                    export.Column(_("lost"), export.INTEGER),
-                    export.Column(_("win rate (%)"), export.NUMBER),
-                    export.Column(_("average won deal (CNY)"), export.MONEY),
-                ],
-                (
-                    [
-                        r["name"] or "—",
-                        r["deals"],
-                        r["won"],
-                        r["lost"],
-                        pct(r["rate"]),
-                        r["average"],
-                    ]
-                    for r in report["owners"]
-                ),
-            ),
-            (
-                _("time in stage"),
-                [export.Column(_("stage")), export.Column(_("average days"), export.NUMBER)],
-                ([r["stage"].name, round(r["days"], 1)] for r in report["stays"]),
-            ),
-            (
-                _("lost reasons"),
-                [
-                    export.Column(_("lost reason"), width=40),
-                    export.Column(_("deals"), export.INTEGER),
-                ],
-                ([r["lost_reason"], r["n"]] for r in report["lost"]),
-            ),
-        ],
-    )
+        ),
+        (
+            _("time in stage"),
+            [export.Column(_("stage")), export.Column(_("average days"), export.NUMBER)],
+            ([r["stage"].name, round(r["days"], 1)] for r in report["stays"]),
+        ),
+        (
+            _("lost reasons"),
+            [
+                export.Column(_("lost reason"), width=40),
+                export.Column(_("deals"), export.INTEGER),
+            ],
+            ([r["lost_reason"], r["n"]] for r in report["lost"]),
+        ),
+    ]
 
 
 def _int(value, default: int) -> int:

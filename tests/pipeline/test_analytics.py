@@ -14,6 +14,7 @@ from django.utils import timezone
 from kehu.followups.models import Interaction
 from kehu.pipeline import analytics, services
 from kehu.pipeline.models import Deal, Stage, StageChange
+from tests.downloads import csv_rows, xlsx_sheets
 
 START = timezone.now() - timedelta(days=60)
 
@@ -137,5 +138,11 @@ def test_the_analytics_page_and_its_export(people, flow, login):
     page = client.get("/deals/analytics/")
     assert page.status_code == 200
     assert page.context["funnel"][0]["count"] == 3  # 华东's three deals only
-    export = client.get("/deals/analytics/?export=xlsx")
-    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert 'data-testid="export-csv"' in page.content.decode()
+    sheets = xlsx_sheets(client.get("/deals/analytics/", {"format": "xlsx"}))
+    assert list(sheets) == ["漏斗", "按渠道", "按负责人", "阶段停留", "输单原因"]
+    funnel = sheets["漏斗"]
+    assert funnel[0][:2] == ["销售阶段", "商机"] and funnel[1][1] == 3  # the manager's three
+    assert csv_rows(client.get("/deals/analytics/", {"format": "csv"}))[1][1] == "3"
+    older = xlsx_sheets(client.get("/deals/analytics/?export=xlsx"))  # links made before
+    assert older["漏斗"] == funnel

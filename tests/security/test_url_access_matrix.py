@@ -248,7 +248,7 @@ RULES: dict[str, Page] = {
         exports=({"scope": "team"}, {"format": "xlsx", "scope": "team"}, {"q": SECRET}),
     ),
     "pipeline:board": Page(shows="rep_a", exports=({"scope": "team"},)),
-    "pipeline:analytics": Page(exports=({"export": "xlsx"},)),
+    "pipeline:analytics": Page(exports=(*SHEETS, {"export": "xlsx"})),
     "pipeline:stages": Page(read=BOSSES, write=BOSSES, writer="director"),
     "pipeline:new": Page(
         kwargs=cust_pk,
