@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from django.utils.translation import gettext as _
 
 from kehu.customers.models import Customer
+from kehu.followups.exports import customer_columns
 from kehu.sheets import export
 
 from .services import why_unassigned
@@ -16,8 +17,7 @@ CHUNK = 2000
 def unassigned_columns() -> list[export.Column]:
     """The page's columns, the customer number first as in every customer sheet."""
     return [
-        export.Column(_("customer number"), export.INTEGER),
-        export.Column(_("lead"), width=28),
+        *customer_columns(),
         export.Column(_("tier"), choices=tuple(Customer.TIERS)),
         export.Column(_("team")),
         export.Column(_("waiting since"), export.DATETIME),

@@ -174,11 +174,12 @@ def plans_book(rows, target) -> list:
 def attainment_columns() -> list[export.Column]:
     return [
         export.Column(_("metric"), width=14),
-        export.Column(_("target"), export.MONEY),
-        export.Column(_("actual"), export.MONEY),
+        # amounts and counts, by the row's metric
+        export.Column(_("target"), export.FIGURE),
+        export.Column(_("actual"), export.FIGURE),
         export.Column(_("attainment (%)"), export.NUMBER),
-        export.Column(_("team: target per person"), export.MONEY),
-        export.Column(_("team: actual per person"), export.MONEY),
+        export.Column(_("team: target per person"), export.FIGURE),
+        export.Column(_("team: actual per person"), export.FIGURE),
         export.Column(_("team attainment (%)"), export.NUMBER),
     ]
 

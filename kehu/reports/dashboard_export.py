@@ -96,8 +96,8 @@ def _attainment(attainment: list[dict]) -> tuple:
     columns = [
         Column(_("Scope"), width=20),
         Column(_("metric"), width=14),
-        Column(_("Target"), export.MONEY),
-        Column(_("Actual"), export.MONEY),
+        Column(_("Target"), export.FIGURE),  # amounts and counts, by the row's metric
+        Column(_("Actual"), export.FIGURE),
         Column(_("attainment (%)"), export.NUMBER),
     ]
     rows = [

@@ -19,6 +19,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 TEXT, INTEGER, NUMBER, MONEY, DATE, DATETIME = "text", "int", "number", "money", "date", "datetime"
+FIGURE = "figure"  # a number as it is, no fixed decimals: a column mixing amounts and counts
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 1_048_575  # a sheet holds 1,048,576 rows, one of them the header
 
@@ -116,8 +117,8 @@ def _writer(ws, c: int, column: Column, formats):
             write_datetime(r, c, value, fmt)
 
         return when
-    if column.kind in (MONEY, NUMBER, INTEGER):
-        write_number, fmt = ws.write_number, formats[column.kind]
+    if column.kind in (MONEY, NUMBER, INTEGER, FIGURE):
+        write_number, fmt = ws.write_number, formats.get(column.kind)
 
         def number(r, value):
             if isinstance(value, int | float | Decimal):

@@ -12,7 +12,7 @@ from tests.downloads import csv_rows, sheet
 from .conftest import queue
 from .test_assignment import profile
 
-HEADER = ["客户编号", "线索", "分级", "团队", "等待起始时间", "原因", "通知经理时间"]
+HEADER = ["客户编号", "客户名称", "分级", "团队", "等待起始时间", "原因", "通知经理时间"]
 
 
 def local(*args) -> datetime:

@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from kehu.customers.models import Customer
+from kehu.sheets import export
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
@@ -36,8 +37,30 @@ def test_libreoffice_reads_the_exported_customer_sheet(people, login, soffice, t
     response = login(people.rep).get(
         "/customers/export/?cols=name,tier,cooperation_amount,last_contact_at&sort=name"
     )
-    source = tmp_path / "customers.xlsx"
-    source.write_bytes(response.content)
+    rows = as_shown(soffice, tmp_path, response.content)
+    assert rows[0][:2] == ["客户编号", "客户名称"]
+    by_name = {r[1]: r for r in rows[1:]}
+    row = by_name["杭州云帆科技有限公司"]
+    assert row[0] == str(customer.pk)
+    assert row[2] == "A"
+    assert row[3].replace(",", "") == "1234567.89"  # a number cell with the money format
+    assert row[4].startswith("2023-10-15")  # a real date cell, shown in the sheet's format
+    # a formula-looking name stays text: LibreOffice shows it, it does not run it
+    assert "=cmd|' /C calc'!A0 有限公司" in by_name
+
+
+def test_a_column_mixing_counts_and_amounts_shows_each_as_it_is(soffice, tmp_path):
+    columns = [export.Column("指标"), export.Column("目标", export.FIGURE)]
+    content = export.xlsx_bytes(
+        "达成", columns, [["新客户数", 12], ["赢单金额", Decimal("1500.5")]]
+    )
+    assert as_shown(soffice, tmp_path, content)[1:] == [["新客户数", "12"], ["赢单金额", "1500.5"]]
+
+
+def as_shown(soffice, tmp_path, content: bytes) -> list[list[str]]:
+    """The first sheet as LibreOffice shows it (its CSV export writes the displayed text)."""
+    source = tmp_path / "export.xlsx"
+    source.write_bytes(content)
     subprocess.run(
         [
             soffice,
@@ -54,14 +77,5 @@ def test_libreoffice_reads_the_exported_customer_sheet(people, login, soffice, t
         capture_output=True,
         timeout=120,
     )
-    with open(tmp_path / "customers.csv", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    assert rows[0][:2] == ["客户编号", "客户名称"]
-    by_name = {r[1]: r for r in rows[1:]}
-    row = by_name["杭州云帆科技有限公司"]
-    assert row[0] == str(customer.pk)
-    assert row[2] == "A"
-    assert row[3].replace(",", "") == "1234567.89"  # a number cell with the money format
-    assert row[4].startswith("2023-10-15")  # a real date cell, shown in the sheet's format
-    # a formula-looking name stays text: LibreOffice shows it, it does not run it
-    assert "=cmd|' /C calc'!A0 有限公司" in by_name
+    with open(tmp_path / "export.csv", encoding="utf-8") as f:
+        return list(csv.reader(f))
