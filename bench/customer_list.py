@@ -170,6 +170,7 @@ def build_cases():
     from kehu.accounts import access
     from kehu.accounts.models import User
     from kehu.core.paging import encode_cursor
+    from kehu.customers import search
     from kehu.customers.models import Contact, Customer, CustomerShare
 
     total = Customer.objects.count()
@@ -206,10 +207,11 @@ def build_cases():
     if connection.vendor == "sqlite":  # what customers.search picks for a rare term
         phone_where = (
             "id IN (SELECT rowid FROM customers_customer_fts WHERE customers_customer_fts MATCH %s)"
+            " AND search_text LIKE %s"
         )
-        phone_param = f'"{fragment}"'
+        phone_params = [search.trigrams(fragment), f"%{fragment}%"]
     else:
-        phone_where, phone_param = "search_text LIKE %s", f"%{fragment}%"
+        phone_where, phone_params = "search_text LIKE %s", [f"%{fragment}%"]
     when = connection.ops.adapt_datetimefield_value(deep_row["updated_at"])
     manager_scope, manager_params = scope(manager)
     rep_scope, rep_params = scope(rep)
@@ -249,7 +251,7 @@ def build_cases():
             director,
             {"q": fragment},
             f"SELECT {cols} FROM {table} WHERE {phone_where} {by_date} LIMIT {SIZE}",
-            [phone_param],
+            phone_params,
         ),
         (
             "sort by amount (desc)",

@@ -40,6 +40,51 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence], cu
             cursor.close()
 
 
+class Staged:
+    """See `staged`."""
+
+    def __init__(self, table: str, columns: Sequence[str], temp: str | None):
+        self.table, self.columns, self.temp = table, columns, temp
+
+    def add(self, rows: Iterable[Sequence]) -> None:
+        """Takes rows (values in `columns` order). On this thread, which holds the GIL."""
+        insert_rows(self.temp or self.table, self.columns, rows)
+
+    def move(self, cursor) -> None:
+        """Moves the rows added since the last move into the table: one set-based statement,
+        which may run in the second thread of `overlapped`."""
+        if self.temp is None:
+            return
+        cols = ", ".join(_q(c) for c in self.columns)
+        cursor.execute(
+            f"INSERT INTO {_q(self.table)} ({cols}) SELECT {cols} FROM temp.{_q(self.temp)}"
+        )
+        cursor.execute(f"DELETE FROM temp.{_q(self.temp)}")
+
+
+@contextmanager
+def staged(table: str, columns: Sequence[str]):
+    """Many rows into `table`, a chunk at a time: `add(rows)` then `move(cursor)`.
+
+    SQLite: `add` writes the chunk into an index-less temporary table (untyped columns, so the
+    values reach the table as bound) and `move` copies it over with INSERT … SELECT. That
+    statement keeps the table's and its indexes' cursors open for the whole chunk where
+    `executemany` opens them again for every row, and it runs without the GIL: 100,000
+    customers with 25 indexes took 2.7 s through `executemany` and 0.65 + 1.1 s this way
+    (bench/README.md). PostgreSQL: `add` is COPY straight into the table, `move` nothing.
+    A rollback takes the temporary table away with everything else."""
+    if connection.vendor != "sqlite":
+        yield Staged(table, columns, None)
+        return
+    temp = f"kehu_stage_{table}"[:60]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS temp.{_q(temp)}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {_q(temp)} ({', '.join(_q(c) for c in columns)})")
+    yield Staged(table, columns, temp)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE temp.{_q(temp)}")
+
+
 def update_from(
     table: str,
     columns: Sequence[tuple[str, str]],

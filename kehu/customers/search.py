@@ -2,16 +2,19 @@
 contact names and e-mails).
 
 SQLite: an FTS5 trigram index (an external-content table kept in step by triggers, see
-migration 0002). PostgreSQL: a pg_trgm GIN index on the same column, which its planner weighs
-against walking the sort index by itself.
+migration 0002) that keeps which customers hold each trigram but not where (migration 0012):
+it finds the customers whose text holds every trigram of the term (the candidates), and
+`search_text LIKE` on those rows keeps the ones that hold the term itself. PostgreSQL: a pg_trgm
+GIN index on the same column, which its planner weighs against walking the sort index by
+itself.
 
 SQLite's planner cannot: `id IN (fts matches)` builds and sorts the whole match set, which for a
-broad term (`kjyx` matches ~15% of a million companies) costs 130 ms, while walking the page's
-sort index and testing `search_text LIKE` finds 50 matches in ~1 ms. For a rare term (a phone
-fragment) it is the other way round: the index walk would read the whole table. So we ask FTS
-how many rows match, capped (a fraction of a millisecond), and pick the plan: the FTS set when
-it is small, the index walk when it is broad. One or two characters cannot use trigrams and
-always walk.
+broad term (`kjyx` matches ~10% of a million companies) costs over 100 ms, while walking the
+page's sort index and testing `search_text LIKE` finds 50 matches in ~1 ms. For a rare term (a
+phone fragment) it is the other way round: the index walk would read the whole table. So we ask
+FTS how many candidates there are, capped (under a millisecond for a broad term), and pick the
+plan: the candidates when they are few, the index walk when they are many. One or two
+characters cannot use trigrams and always walk.
 """
 
 import re
@@ -97,8 +100,18 @@ def normalise_query(q: str) -> str:
     return re.sub(r"\s+", "", q).replace("|", "")
 
 
-# Above this many matches a term counts as broad (break-even is about sqrt(50 x rows)).
-BROAD_MATCHES = 5000
+# Above this many candidates a term counts as broad. Checking a candidate costs 1-4 µs, walking
+# to 50 matches reads rows x 50 / matches rows at ~1 µs: at a million customers both stay under
+# ~40 ms around 10,000 (bench/README.md, "Customer list").
+BROAD_CANDIDATES = 10_000
+
+
+def trigrams(term: str) -> str:
+    """The FTS5 query for the customers whose text holds every trigram of `term` (each one
+    quoted: three characters are one token of the trigram tokenizer, whatever they are)."""
+    return " AND ".join(
+        '"' + term[i : i + 3].replace('"', '""') + '"' for i in range(len(term) - 2)
+    )
 
 
 def search_customers(qs: QuerySet, q: str) -> QuerySet:
@@ -107,16 +120,18 @@ def search_customers(qs: QuerySet, q: str) -> QuerySet:
         return qs
     connection = connections[qs.db]
     if len(term) >= 3 and connection.vendor == "sqlite":
-        quoted = '"' + term.replace('"', '""') + '"'
+        query = trigrams(term)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s)",
-                [quoted, BROAD_MATCHES + 1],
+                f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+                " LIMIT %s)",
+                [query, BROAD_CANDIDATES + 1],
             )
-            broad = cursor.fetchone()[0] > BROAD_MATCHES
+            broad = cursor.fetchone()[0] > BROAD_CANDIDATES
         if not broad:
             return qs.filter(
-                pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [quoted])
+                pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [query]),
+                search_text__contains=term,
             )
     if connection.vendor == "postgresql":
         # the trigram index on the narrow search table (migration 0006) serves LIKE '%term%';

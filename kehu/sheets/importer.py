@@ -26,6 +26,7 @@ from kehu.core.bulk import (
     overlapped,
     paused_gc,
     reserve_ids,
+    staged,
     update_from,
 )
 from kehu.core.models import AuditEvent
@@ -607,8 +608,39 @@ def _import_note(batch: ImportBatch) -> str:
     )
 
 
-WRITE_CHUNK = 10_000  # customers inserted at a time; the search index of one chunk is filled
-# in a second thread while this one builds the next (see kehu.core.bulk.overlapped)
+WRITE_CHUNK = 10_000  # customers written at a time: a chunk is moved from its staging table,
+# indexed and audited in a second thread while this one builds the next (kehu.core.bulk)
+CUSTOMER_COLUMNS = [
+    "id",
+    "name",
+    "kind",
+    "industry_id",
+    "province",
+    "city",
+    "size",
+    "address",
+    "channel_id",
+    "status",
+    "tier",
+    "owner_id",
+    "team_id",
+    "core_needs",
+    "product_preferences",
+    "annual_budget",
+    "cooperation_amount",
+    "last_contact_at",
+    "satisfaction",
+    "notes",
+    "name_key",
+    "name_pinyin",
+    "search_text",
+    "created_at",
+    "updated_at",
+    "created_by_id",
+    "updated_by_id",
+    "version",
+]
+TAG_LINK_COLUMNS = ["customer_id", "tag_id"]
 
 
 def _create(actor, plans: list[RowPlan], refs, tags, now, note: str) -> list[int]:
@@ -627,12 +659,18 @@ def _create(actor, plans: list[RowPlan], refs, tags, now, note: str) -> list[int
     company, lead = Customer.Kind.COMPANY.value, Customer.Status.LEAD.value
     with (
         indexed_after_insert(ids[0], ids[-1], by_caller=True) as fill_search,
-        overlapped() as background,
+        staged(Customer._meta.db_table, CUSTOMER_COLUMNS) as customers,
+        staged(Contact._meta.db_table, CONTACT_COLUMNS) as contacts,
+        staged(CustomerTag._meta.db_table, TAG_LINK_COLUMNS) as links,
+        overlapped() as background,  # (left first: the staging tables outlive its last chunk)
     ):
 
-        def indexed_and_audited(first: int, last: int, cursor) -> None:
+        def written(first: int, last: int, cursor) -> None:
+            customers.move(cursor)
             fill_search(first, last, cursor)
             _audit_created(first, last, stamp, actor_id, note, cursor)
+            contacts.move(cursor)
+            links.move(cursor)
 
         for number, (cid, plan) in enumerate(zip(ids, plans, strict=True), start=1):
             row = plan.row
@@ -688,12 +726,12 @@ def _create(actor, plans: list[RowPlan], refs, tags, now, note: str) -> list[int
             if row.tags:
                 tag_rows += [(cid, tags[t]) for t in row.tags]
             if len(customer_rows) == WRITE_CHUNK or number == len(plans):
-                background.wait()  # the chunk before is in the search index and audited
-                _insert_customers(customer_rows)
-                background.start(indexed_and_audited, customer_rows[0][0], customer_rows[-1][0])
-                customer_rows = []
-    insert_rows(Contact._meta.db_table, CONTACT_COLUMNS, contact_rows)
-    insert_rows(CustomerTag._meta.db_table, ["customer_id", "tag_id"], tag_rows)
+                background.wait()  # the chunk before is written, indexed and audited
+                customers.add(customer_rows)
+                contacts.add(contact_rows)
+                links.add(tag_rows)
+                background.start(written, customer_rows[0][0], customer_rows[-1][0])
+                customer_rows, contact_rows, tag_rows = [], [], []
     return ids
 
 
@@ -740,43 +778,6 @@ def _new_contact(customer_id: int, contact: dict, name: str, stamp) -> tuple:
         "",
         stamp,
         stamp,
-    )
-
-
-def _insert_customers(rows) -> None:
-    insert_rows(
-        Customer._meta.db_table,
-        [
-            "id",
-            "name",
-            "kind",
-            "industry_id",
-            "province",
-            "city",
-            "size",
-            "address",
-            "channel_id",
-            "status",
-            "tier",
-            "owner_id",
-            "team_id",
-            "core_needs",
-            "product_preferences",
-            "annual_budget",
-            "cooperation_amount",
-            "last_contact_at",
-            "satisfaction",
-            "notes",
-            "name_key",
-            "name_pinyin",
-            "search_text",
-            "created_at",
-            "updated_at",
-            "created_by_id",
-            "updated_by_id",
-            "version",
-        ],
-        rows,
     )
 
 
@@ -947,7 +948,7 @@ def _update(actor, plans: list[RowPlan], analysis: Analysis, refs, tags, now) ->
         row[0]["contact_added"] = contact_id
         row[0] = contact_id
     insert_rows(Contact._meta.db_table, ["id", *CONTACT_COLUMNS], contact_inserts)
-    insert_rows(CustomerTag._meta.db_table, ["customer_id", "tag_id"], tag_rows)
+    insert_rows(CustomerTag._meta.db_table, TAG_LINK_COLUMNS, tag_rows)
     _refresh_search(research)
     _audit(audit_rows)
     for owner_id, ids in reassigned.items():

@@ -1,6 +1,8 @@
 """Search by name, pinyin, initials, phone fragment, contact name or e-mail, however typed."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from kehu.accounts import access
 from kehu.customers import search, services
@@ -111,5 +113,20 @@ def test_the_list_page_searches(people, companies, login):
 @pytest.mark.parametrize("q", ["kjyx", "yunfan", "1234567", "wf@haina", "精工", "yf"])
 def test_broad_and_narrow_search_plans_find_the_same_customers(people, companies, monkeypatch, q):
     narrow = found(people.rep, q)
-    monkeypatch.setattr(search, "BROAD_MATCHES", 0)  # every term now counts as broad
+    monkeypatch.setattr(search, "BROAD_CANDIDATES", 0)  # every term now counts as broad
     assert found(people.rep, q) == narrow
+
+
+@pytest.mark.parametrize("q", ["kj*yx", "yun?fan", "[kj]yx", "yun%fan", "yun_fan"])
+def test_wildcard_characters_are_searched_for_as_typed(people, companies, q):
+    assert found(people.rep, q) == []  # no wildcard of FTS5 or LIKE
+
+
+def test_a_rare_term_is_looked_up_in_the_trigram_index(people, companies):
+    with CaptureQueriesContext(connection) as queries:
+        assert found(people.rep, "yunfan") == ["杭州云帆科技有限公司"]
+    listed = queries.captured_queries[-1]["sql"]
+    if connection.vendor == "sqlite":
+        assert "customers_customer_fts WHERE customers_customer_fts MATCH" in listed
+    else:
+        assert "customers_customer_search WHERE search_text LIKE" in listed
