@@ -43,12 +43,18 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence], cu
 class Staged:
     """See `staged`."""
 
-    def __init__(self, table: str, columns: Sequence[str], temp: str | None):
+    def __init__(self, table: str, columns: Sequence[str], constants: dict, temp: str | None):
         self.table, self.columns, self.temp = table, columns, temp
+        self.constants = constants
 
     def add(self, rows: Iterable[Sequence]) -> None:
         """Takes rows (values in `columns` order). On this thread, which holds the GIL."""
-        insert_rows(self.temp or self.table, self.columns, rows)
+        if self.temp is not None:
+            insert_rows(self.temp, self.columns, rows)
+            return
+        fixed = tuple(self.constants.values())
+        rows = (tuple(row) + fixed for row in rows) if fixed else rows
+        insert_rows(self.table, [*self.columns, *self.constants], rows)
 
     def move(self, cursor) -> None:
         """Moves the rows added since the last move into the table: one set-based statement,
@@ -56,15 +62,19 @@ class Staged:
         if self.temp is None:
             return
         cols = ", ".join(_q(c) for c in self.columns)
+        into = ", ".join(_q(c) for c in (*self.columns, *self.constants))
+        fixed = "".join(", %s" for _ in self.constants)
         cursor.execute(
-            f"INSERT INTO {_q(self.table)} ({cols}) SELECT {cols} FROM temp.{_q(self.temp)}"
+            f"INSERT INTO {_q(self.table)} ({into}) SELECT {cols}{fixed} FROM temp.{_q(self.temp)}",
+            list(self.constants.values()),
         )
         cursor.execute(f"DELETE FROM temp.{_q(self.temp)}")
 
 
 @contextmanager
-def staged(table: str, columns: Sequence[str]):
-    """Many rows into `table`, a chunk at a time: `add(rows)` then `move(cursor)`.
+def staged(table: str, columns: Sequence[str], constants: dict | None = None):
+    """Many rows into `table`, a chunk at a time: `add(rows)` then `move(cursor)`; `constants`
+    (column → value) are the same in every row and are left out of the rows.
 
     SQLite: `add` writes the chunk into an index-less temporary table (untyped columns, so the
     values reach the table as bound) and `move` copies it over with INSERT … SELECT. That
@@ -73,14 +83,15 @@ def staged(table: str, columns: Sequence[str]):
     customers with 25 indexes took 2.7 s through `executemany` and 0.65 + 1.1 s this way
     (bench/README.md). PostgreSQL: `add` is COPY straight into the table, `move` nothing.
     A rollback takes the temporary table away with everything else."""
+    constants = constants or {}
     if connection.vendor != "sqlite":
-        yield Staged(table, columns, None)
+        yield Staged(table, columns, constants, None)
         return
     temp = f"kehu_stage_{table}"[:60]
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS temp.{_q(temp)}")
         cursor.execute(f"CREATE TEMPORARY TABLE {_q(temp)} ({', '.join(_q(c) for c in columns)})")
-    yield Staged(table, columns, temp)
+    yield Staged(table, columns, constants, temp)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE temp.{_q(temp)}")
 

@@ -68,21 +68,6 @@ ALLOWED = {
     UNCHANGED: {SKIP},
 }
 
-# a new contact row, in this order, as _create and _update build it
-CONTACT_COLUMNS = [
-    "customer_id",
-    "name",
-    "title",
-    "phone",
-    "phone2",
-    "email",
-    "wechat",
-    "is_primary",
-    "notes",
-    "created_at",
-    "updated_at",
-]
-
 # database columns of the customer fields the sheet fills
 DB_COLUMN = {"industry": "industry_id", "channel": "channel_id", "owner": "owner_id"}
 
@@ -610,37 +595,76 @@ def _import_note(batch: ImportBatch) -> str:
 
 WRITE_CHUNK = 10_000  # customers written at a time: a chunk is moved from its staging table,
 # indexed and audited in a second thread while this one builds the next (kehu.core.bulk)
+
+# a new customer's columns: its own, then those a sheet may fill (field, column, default), each
+# written only when some row fills it (else it is one constant), then the import's constants
+CUSTOMER_OWN = ["id", "name", "owner_id", "team_id", "name_key", "name_pinyin", "search_text"]
+SHEET_COLUMNS = [
+    ("kind", "kind", Customer.Kind.COMPANY.value),
+    ("industry", "industry_id", None),
+    ("province", "province", ""),
+    ("city", "city", ""),
+    ("size", "size", ""),
+    ("address", "address", ""),
+    ("channel", "channel_id", None),
+    ("status", "status", Customer.Status.LEAD.value),
+    ("tier", "tier", ""),
+    ("core_needs", "core_needs", ""),
+    ("product_preferences", "product_preferences", ""),
+    ("annual_budget", "annual_budget", None),
+    ("cooperation_amount", "cooperation_amount", "0"),
+    ("last_contact_at", "last_contact_at", None),
+    ("satisfaction", "satisfaction", None),
+    ("notes", "notes", ""),
+]
 CUSTOMER_COLUMNS = [
-    "id",
-    "name",
-    "kind",
-    "industry_id",
-    "province",
-    "city",
-    "size",
-    "address",
-    "channel_id",
-    "status",
-    "tier",
-    "owner_id",
-    "team_id",
-    "core_needs",
-    "product_preferences",
-    "annual_budget",
-    "cooperation_amount",
-    "last_contact_at",
-    "satisfaction",
-    "notes",
-    "name_key",
-    "name_pinyin",
-    "search_text",
+    *CUSTOMER_OWN,
+    *(column for _f, column, _d in SHEET_COLUMNS),
     "created_at",
     "updated_at",
     "created_by_id",
     "updated_by_id",
     "version",
 ]
+CONTACT_OWN = ["customer_id", "name", "title", "phone", "email", "wechat"]
 TAG_LINK_COLUMNS = ["customer_id", "tag_id"]
+_ABSENT = object()
+
+
+def _stamped(stamp, actor_id: int) -> dict:
+    return {
+        "created_at": stamp,
+        "updated_at": stamp,
+        "created_by_id": actor_id,
+        "updated_by_id": actor_id,
+        "version": 1,
+    }
+
+
+def _contact_constants(stamp) -> dict:
+    """The columns of a new contact an import never fills from the sheet (CONTACT_OWN the
+    others)."""
+    return {"phone2": "", "is_primary": True, "notes": "", "created_at": stamp, "updated_at": stamp}
+
+
+def _sheet_columns(plans: list[RowPlan], refs: dict, local_time) -> tuple[list, dict]:
+    """The sheet's columns that some row fills: [(field, column, default, store)], where store
+    takes a row's value to what the column holds; and the others, column → default."""
+    filled = {key for plan in plans for key in plan.row.values}
+    store = {
+        "industry": refs["industry"].get,
+        "channel": refs["channel"].get,
+        "annual_budget": str,
+        "cooperation_amount": lambda amount: str(amount) if amount else "0",
+        "last_contact_at": local_time,
+    }
+    varying = [
+        (field_name, column, default, store.get(field_name))
+        for field_name, column, default in SHEET_COLUMNS
+        if field_name in filled
+    ]
+    fixed = {c: default for f, c, default in SHEET_COLUMNS if f not in filled}
+    return varying, fixed
 
 
 def _create(actor, plans: list[RowPlan], refs, tags, now, note: str) -> list[int]:
@@ -650,17 +674,18 @@ def _create(actor, plans: list[RowPlan], refs, tags, now, note: str) -> list[int
     ids = reserve_ids(Customer._meta.db_table, len(plans))
     read_pinyin = bulk_pinyin_reader()
     can_reassign = access.can_reassign(actor)
-    local_time = local_datetimes()
-    industries, channels = refs["industry"], refs["channel"]
+    varying, fixed = _sheet_columns(plans, refs, local_datetimes())
     customer_rows, contact_rows, tag_rows = [], [], []
     stamp = _db(now)
     actor_id, owner_ids = actor.pk, {}
-    # per row: what a 100,000-row sheet repeats 100,000 times, so constants are looked up once
-    company, lead = Customer.Kind.COMPANY.value, Customer.Status.LEAD.value
     with (
         indexed_after_insert(ids[0], ids[-1], by_caller=True) as fill_search,
-        staged(Customer._meta.db_table, CUSTOMER_COLUMNS) as customers,
-        staged(Contact._meta.db_table, CONTACT_COLUMNS) as contacts,
+        staged(
+            Customer._meta.db_table,
+            [*CUSTOMER_OWN, *(column for _f, column, _d, _s in varying)],
+            {**fixed, **_stamped(stamp, actor_id)},
+        ) as customers,
+        staged(Contact._meta.db_table, CONTACT_OWN, _contact_constants(stamp)) as contacts,
         staged(CustomerTag._meta.db_table, TAG_LINK_COLUMNS) as links,
         overlapped() as background,  # (left first: the staging tables outlive its last chunk)
     ):
@@ -685,44 +710,24 @@ def _create(actor, plans: list[RowPlan], refs, tags, now, note: str) -> list[int
             pinyin = read_pinyin(name)
             phone = c.get("phone")
             extra = [x for x in (c.get("contact_name"), c.get("email")) if x]
-            budget, amount, last = (
-                get("annual_budget"),
-                get("cooperation_amount"),
-                get("last_contact_at"),
-            )
             customer_rows.append(
                 (
                     cid,
                     name,
-                    get("kind", company),
-                    industries.get(get("industry")),
-                    get("province", ""),
-                    get("city", ""),
-                    get("size", ""),
-                    get("address", ""),
-                    channels.get(get("channel")),
-                    get("status", lead),
-                    get("tier", ""),
                     *owner_id,
-                    get("core_needs", ""),
-                    get("product_preferences", ""),
-                    None if budget is None else str(budget),
-                    str(amount) if amount else "0",
-                    None if last is None else local_time(last),
-                    get("satisfaction"),
-                    get("notes", ""),
                     row.name_key[:100],
                     pinyin[0][:255],
                     search_document(name, [phone] if phone else (), extra, pinyin),
-                    stamp,
-                    stamp,
-                    actor_id,
-                    actor_id,
-                    1,
+                    *[
+                        default
+                        if (value := get(f, _ABSENT)) is _ABSENT
+                        else (value if store is None else store(value))
+                        for f, _c, default, store in varying
+                    ],
                 )
             )
             if c:
-                contact_rows.append(_new_contact(cid, c, name, stamp))
+                contact_rows.append(_new_contact(cid, c, name))
             if row.tags:
                 tag_rows += [(cid, tags[t]) for t in row.tags]
             if len(customer_rows) == WRITE_CHUNK or number == len(plans):
@@ -762,22 +767,17 @@ def _audit_created(first: int, last: int, stamp, actor_id: int, note: str, curso
     )
 
 
-def _new_contact(customer_id: int, contact: dict, name: str, stamp) -> tuple:
-    """A row's contact as a new primary contact (CONTACT_COLUMNS), named by whatever the row
-    gives: the contact's name, phone, e-mail, else the company's."""
+def _new_contact(customer_id: int, contact: dict, name: str) -> tuple:
+    """A row's contact as a new primary contact (CONTACT_OWN), named by whatever the row gives:
+    the contact's name, phone, e-mail, else the company's."""
     phone = contact.get("phone", "")
     return (
         customer_id,
         contact.get("contact_name") or phone or contact.get("email") or name[:50],
         contact.get("contact_title", ""),
         phone,
-        "",
         contact.get("email", ""),
         contact.get("wechat", ""),
-        True,
-        "",
-        stamp,
-        stamp,
     )
 
 
@@ -878,7 +878,8 @@ def _update(actor, plans: list[RowPlan], analysis: Analysis, refs, tags, now) ->
                 contact_inserts.append(
                     [
                         before,  # becomes the reserved id below
-                        *_new_contact(plan.match_id, c, name, stamp),
+                        *_new_contact(plan.match_id, c, name),
+                        *_contact_constants(stamp).values(),
                     ]
                 )
             before["contact"] = analysis.contacts.get(plan.match_id) and {
@@ -947,7 +948,11 @@ def _update(actor, plans: list[RowPlan], analysis: Analysis, refs, tags, now) ->
     ):
         row[0]["contact_added"] = contact_id
         row[0] = contact_id
-    insert_rows(Contact._meta.db_table, ["id", *CONTACT_COLUMNS], contact_inserts)
+    insert_rows(
+        Contact._meta.db_table,
+        ["id", *CONTACT_OWN, *_contact_constants(stamp)],
+        contact_inserts,
+    )
     insert_rows(CustomerTag._meta.db_table, TAG_LINK_COLUMNS, tag_rows)
     _refresh_search(research)
     _audit(audit_rows)

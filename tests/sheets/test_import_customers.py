@@ -113,6 +113,36 @@ def test_every_imported_customer_has_one_creation_event_of_its_own(
     assert AuditEvent.objects.filter(customer_id=before.pk).count() == 1  # its own, untouched
 
 
+def test_a_column_some_rows_leave_blank_gets_the_forms_default_there(people, upload, commit):
+    rows = [
+        ["客户名称", "省份", "城市", "满意度", "历史合作金额", "来源渠道"],
+        ["杭州云帆科技有限公司", "浙江", "杭州", 4, "12,000元", "展会"],
+        ["宁波海曙贸易有限公司", "", "", "", "", ""],
+    ]
+    commit(people.director, upload(people.director, csv_bytes(rows), "some.csv"))
+    yunfan = Customer.objects.get(name="杭州云帆科技有限公司")
+    haishu = Customer.objects.get(name="宁波海曙贸易有限公司")
+    assert (yunfan.province, yunfan.city, yunfan.satisfaction) == ("浙江", "杭州", 4)
+    assert yunfan.cooperation_amount == Decimal("12000.00") and yunfan.channel.name == "展会"
+    assert (haishu.province, haishu.city, haishu.satisfaction, haishu.channel) == (
+        "",
+        "",
+        None,
+        None,
+    )
+    assert haishu.cooperation_amount == Decimal("0.00")
+    # columns no row fills are the same for every row: the form's defaults
+    for customer in (yunfan, haishu):
+        assert (customer.kind, customer.status, customer.tier, customer.address) == (
+            Customer.Kind.COMPANY,
+            Customer.Status.LEAD,
+            "",
+            "",
+        )
+        assert customer.annual_budget is None and customer.version == 1
+        assert customer.created_by == customer.updated_by == people.director
+
+
 def test_rep_imports_into_own_book_and_cannot_set_tiers(people, upload, commit):
     batch = upload(people.rep, xlsx(seed_rows()))
     problems = [s["problems"] for s in batch.summary["samples"] if s["category"] == "error"]
