@@ -597,7 +597,7 @@ WRITE_CHUNK = 10_000  # customers written at a time: a chunk is moved from its s
 # indexed and audited in a second thread while this one builds the next (kehu.core.bulk)
 
 # a new customer's columns: its own, then those a sheet may fill (field, column, default), each
-# written only when some row fills it (else it is one constant), then the import's constants
+# written only when some row fills it (else it is one constant), and the import's (_stamped)
 CUSTOMER_OWN = ["id", "name", "owner_id", "team_id", "name_key", "name_pinyin", "search_text"]
 SHEET_COLUMNS = [
     ("kind", "kind", Customer.Kind.COMPANY.value),
@@ -616,15 +616,6 @@ SHEET_COLUMNS = [
     ("last_contact_at", "last_contact_at", None),
     ("satisfaction", "satisfaction", None),
     ("notes", "notes", ""),
-]
-CUSTOMER_COLUMNS = [
-    *CUSTOMER_OWN,
-    *(column for _f, column, _d in SHEET_COLUMNS),
-    "created_at",
-    "updated_at",
-    "created_by_id",
-    "updated_by_id",
-    "version",
 ]
 CONTACT_OWN = ["customer_id", "name", "title", "phone", "email", "wechat"]
 TAG_LINK_COLUMNS = ["customer_id", "tag_id"]

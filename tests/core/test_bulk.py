@@ -7,6 +7,7 @@ from django.db import connection, transaction
 
 from kehu.core.bulk import insert_rows, local_datetimes, staged
 from kehu.customers.models import Customer
+from kehu.sheets.importer import CUSTOMER_OWN, SHEET_COLUMNS
 
 
 @pytest.mark.django_db
@@ -25,10 +26,13 @@ def test_bulk_datetimes_are_stored_as_the_orm_stores_them(value):
     assert local_datetimes(shanghai)(value) == connection.ops.adapt_datetimefield_value(aware)
 
 
+# a customer row as the importer writes it: its own columns, those a sheet fills, the stamps
+CUSTOMER_COLUMNS = [*CUSTOMER_OWN, *(column for _f, column, _d in SHEET_COLUMNS)]
+CUSTOMER_COLUMNS += ["created_at", "updated_at", "created_by_id", "updated_by_id", "version"]
+
+
 def _customer_row(people, pk: int, name: str) -> tuple:
     """A customer row in the importer's column order, with the value kinds it writes."""
-    from kehu.sheets.importer import CUSTOMER_COLUMNS
-
     stamp = connection.ops.adapt_datetimefield_value(datetime(2026, 12, 7, 9, 30, tzinfo=UTC))
     values = {
         "id": pk,
@@ -50,8 +54,6 @@ def _customer_row(people, pk: int, name: str) -> tuple:
 
 
 def test_staged_rows_reach_the_table_as_rows_inserted_directly_do(people):
-    from kehu.sheets.importer import CUSTOMER_COLUMNS
-
     insert_rows("customers_customer", CUSTOMER_COLUMNS, [_customer_row(people, 9001, "甲")])
     with staged("customers_customer", CUSTOMER_COLUMNS) as rows, connection.cursor() as cursor:
         rows.add([_customer_row(people, 9002, "乙"), _customer_row(people, 9003, "丙")])
@@ -84,8 +86,6 @@ def test_staged_rows_reach_the_table_as_rows_inserted_directly_do(people):
 
 
 def test_a_rollback_takes_staged_rows_and_the_staging_table_away(people):
-    from kehu.sheets.importer import CUSTOMER_COLUMNS
-
     with (
         pytest.raises(RuntimeError),
         transaction.atomic(),
