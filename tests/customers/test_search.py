@@ -117,7 +117,7 @@ def test_broad_and_narrow_search_plans_find_the_same_customers(people, companies
     assert found(people.rep, q) == narrow
 
 
-@pytest.mark.parametrize("q", ["kj*yx", "yun?fan", "[kj]yx", "yun%fan", "yun_fan"])
+@pytest.mark.parametrize("q", ["kj*yx", "yun?fan", "[kj]yx", "yun%fan", "yun_fan", 'yun"fan'])
 def test_wildcard_characters_are_searched_for_as_typed(people, companies, q):
     assert found(people.rep, q) == []  # no wildcard of FTS5 or LIKE
 
@@ -130,3 +130,9 @@ def test_a_rare_term_is_looked_up_in_the_trigram_index(people, companies):
         assert "customers_customer_fts WHERE customers_customer_fts MATCH" in listed
     else:
         assert "customers_customer_search WHERE search_text LIKE" in listed
+
+
+def test_a_long_term_is_found_and_checked_whole(people, companies):
+    name = "杭州云帆科技有限公司"
+    assert found(people.rep, "hangzhouyunfankejiyouxiangongsi") == [name]  # 29 trigrams
+    assert found(people.rep, "hangzhouyunfankejiyouxiangongsz") == []
