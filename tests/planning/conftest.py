@@ -4,6 +4,15 @@ import pytest
 
 from kehu.sales import services as sales
 
+# a year's plan as the edit form posts it
+TARGETS = {
+    "new_customers": "4",
+    "revenue": "120000",
+    "repurchase_rate": "40",
+    "churn_rate": "10",
+    "satisfaction": "4.5",
+}
+
 
 @pytest.fixture
 def sold(people, book):

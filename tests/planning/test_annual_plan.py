@@ -13,13 +13,7 @@ from kehu.planning import queries, services
 from kehu.planning.models import AnnualPlan
 from kehu.sales import services as sales
 
-TARGETS = {
-    "new_customers": "4",
-    "revenue": "120000",
-    "repurchase_rate": "40",
-    "churn_rate": "10",
-    "satisfaction": "4.5",
-}
+from .conftest import TARGETS
 
 
 def test_director_sets_company_and_team_plans_and_sees_live_actuals(people, sold):

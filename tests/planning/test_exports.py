@@ -13,13 +13,7 @@ from django.utils.translation import gettext
 from kehu.planning import queries, services
 from tests.downloads import csv_rows, sheet, xlsx_book
 
-TARGETS = {
-    "new_customers": "4",
-    "revenue": "120000",
-    "repurchase_rate": "40",
-    "churn_rate": "10",
-    "satisfaction": "4.5",
-}
+from .conftest import TARGETS
 
 
 def head(metric: str, column: str) -> str:

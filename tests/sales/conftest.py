@@ -137,3 +137,12 @@ def history(people, catalogue):
     for customer in c.values():
         customer.refresh_from_db()
     return c
+
+
+@pytest.fixture
+def churn_settings(settings):
+    """The churn and satisfaction rules the churn warning tests are written against."""
+    settings.KEHU_CHURN_DAYS = 365
+    settings.KEHU_CHURN_MARKED = True
+    settings.KEHU_LOW_CSAT = 2
+    settings.KEHU_SATISFACTION_WINDOW_DAYS = 180

@@ -39,12 +39,7 @@ CHURNED_HEADER = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _settings(settings):
-    settings.KEHU_CHURN_DAYS = 365
-    settings.KEHU_CHURN_MARKED = True
-    settings.KEHU_LOW_CSAT = 2
-    settings.KEHU_SATISFACTION_WINDOW_DAYS = 180
+pytestmark = pytest.mark.usefixtures("churn_settings")
 
 
 # --- products ---------------------------------------------------------------------------------
